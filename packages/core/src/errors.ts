@@ -1,0 +1,50 @@
+// The error catalogue of @ringleader/core: every code, its meaning and HTTP status.
+// docs/errors.md documents each code; a test keeps the two in step.
+
+export const CORE_ERRORS = {
+  RL_BAD_JSON: { status: 400, message: 'payload is not valid JSON' },
+  RL_PAYLOAD_TOO_LARGE: { status: 413, message: 'payload is larger than the limit' },
+  RL_BAD_BACKEND_PAYLOAD: { status: 400, message: 'backend payload is invalid' },
+  RL_BAD_CONFIG: { status: 400, message: 'cluster config is invalid' },
+  RL_UNKNOWN_POLICY: { status: 400, message: 'unknown routing policy' },
+  RL_BAD_HASH_SOURCE: { status: 400, message: 'hash source is invalid' },
+} as const;
+
+export type CoreErrorCode = keyof typeof CORE_ERRORS;
+
+/**
+ * The one error type of ringleader. `code` is stable (documented, matched by
+ * scripts); `field` names the offending field and `path` the znode or file.
+ */
+export class RingleaderError extends Error {
+  readonly code: string;
+  readonly field: string | undefined;
+  readonly path: string | undefined;
+  readonly status: number;
+
+  constructor(
+    code: string,
+    message: string,
+    opts: { field?: string; path?: string; status?: number; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'RingleaderError';
+    this.code = code;
+    this.field = opts.field;
+    this.path = opts.path;
+    this.status = opts.status ?? 400;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, field: this.field, path: this.path };
+  }
+}
+
+export function coreError(
+  code: CoreErrorCode,
+  detail: string,
+  opts: { field?: string; path?: string; cause?: unknown } = {},
+): RingleaderError {
+  const entry = CORE_ERRORS[code];
+  return new RingleaderError(code, `${entry.message}: ${detail}`, { ...opts, status: entry.status });
+}

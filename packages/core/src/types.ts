@@ -1,0 +1,130 @@
+// The shapes every other package depends on. Pure data and interfaces: no I/O here.
+
+export type BackendState = 'active' | 'draining';
+
+/** Which registration format a backend payload came in. */
+export type PayloadFormat = 'native' | 'serverset' | 'nerve' | 'curator';
+
+/** One backend as the routing core sees it, after its znode payload was validated. */
+export interface Backend {
+  /** The znode name under `backends/`; the only input to ring point placement. */
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  /** Integer 0..1000; 0 gets no new traffic. */
+  readonly weight: number;
+  readonly state: BackendState;
+  readonly zone?: string;
+  readonly meta?: Readonly<Record<string, unknown>>;
+  readonly format: PayloadFormat;
+}
+
+export type PolicyName =
+  | 'round-robin'
+  | 'weighted-round-robin'
+  | 'least-response-time'
+  | 'least-connections'
+  | 'hash'
+  | 'consistent-hash'
+  | 'maglev';
+
+/** Where a hash policy takes its key from. */
+export type HashSource =
+  | { readonly kind: 'ip'; readonly withPort?: boolean }
+  | { readonly kind: 'header'; readonly name: string }
+  | { readonly kind: 'cookie'; readonly name: string }
+  | { readonly kind: 'path' }
+  | { readonly kind: 'query'; readonly name: string };
+
+/**
+ * What a policy may ask about a request. Implementations parse lazily: a policy
+ * that reads nothing makes the request pay nothing.
+ */
+export interface RequestFacts {
+  readonly clientIp: string;
+  readonly clientPort: number;
+  readonly method: string;
+  readonly host: string;
+  /** Path without the query string. */
+  readonly path: string;
+  header(name: string): string | undefined;
+  cookie(name: string): string | undefined;
+  query(name: string): string | undefined;
+}
+
+/**
+ * Live per-backend load figures, fed by the data plane (and, in active-active
+ * mode, blended with peers' published summaries). Mutable by design: it outlives
+ * snapshots and is keyed by backend id.
+ */
+export interface LoadView {
+  inFlight(id: string): number;
+  /** Smoothed response time in milliseconds; undefined while the backend has no samples. */
+  ewmaMs(id: string): number | undefined;
+}
+
+/** Whether a backend may receive new requests right now (health checks, passive ejection). */
+export interface HealthView {
+  isUp(id: string): boolean;
+}
+
+/** What a policy is built with besides the member list. */
+export interface PolicyContext {
+  readonly load: LoadView;
+  readonly health: HealthView;
+  /** Random source in [0, 1); injectable so tests are deterministic. */
+  readonly random: () => number;
+}
+
+/** A policy is a pure object built from a snapshot; rebuilding is cheap, picking is O(1) or O(log n). */
+export interface Policy {
+  readonly name: PolicyName;
+  /**
+   * Picks a backend for the request, skipping ids in `exclude` (already tried)
+   * and backends the health view reports down. Undefined when none is eligible.
+   */
+  pick(req: RequestFacts, exclude?: ReadonlySet<string>): Backend | undefined;
+}
+
+/** Everything a request sees, swapped as one value. */
+export interface RoutingSnapshot {
+  /** ZooKeeper version (cversion/mzxid) of the membership it was built from. */
+  readonly version: number;
+  readonly backends: readonly Backend[];
+  readonly policy: Policy;
+}
+
+/** Active HTTP health check settings (cluster `config` znode, or the node's file). */
+export interface HealthCheckConfig {
+  readonly path: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  /** Consecutive successes that bring a down backend up. */
+  readonly rise: number;
+  /** Consecutive failures that take an up backend down. */
+  readonly fall: number;
+  /** Inclusive status range counted as healthy. */
+  readonly expectStatus: readonly [min: number, max: number];
+}
+
+/** Passive ejection: consecutive connect failures/5xx take a backend out, with back-off. */
+export interface OutlierConfig {
+  readonly consecutiveFailures: number;
+  readonly baseEjectionMs: number;
+  readonly maxEjectionMs: number;
+}
+
+/** The validated cluster `config` znode. */
+export interface ClusterConfig {
+  readonly policy: PolicyName;
+  /** Required by the hash policies; ignored by the others. */
+  readonly hash?: HashSource;
+  readonly ring: { readonly vnodes: number; readonly loadFactor?: number };
+  readonly maglev: { readonly tableSize?: number };
+  /** Least-response-time: EWMA decay time constant in milliseconds. */
+  readonly lrt: { readonly decayMs: number };
+  readonly healthCheck: HealthCheckConfig;
+  readonly outlier: OutlierConfig;
+  /** How many other backends a failed connect may be retried on. */
+  readonly retries: number;
+}

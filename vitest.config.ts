@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests import workspace packages from source, so a unit run needs no build.
+    alias: {
+      '@ringleader/core': src('core'),
+      '@ringleader/zk': src('zk'),
+      '@ringleader/node': src('node'),
+    },
+  },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          // Real ZooKeeper servers and real processes: files run one at a time so
+          // timing-sensitive suites do not fight over the two cores.
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+    reporters: ['default', './test/support/count-reporter.ts'],
+  },
+});
