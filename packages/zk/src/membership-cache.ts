@@ -1,0 +1,283 @@
+// ChildrenCache: a folder's children and their payloads, kept in step with ZooKeeper
+// (what Curator's PathChildrenCache does), delivered in coalesced flushes.
+//
+// - One getChildren watch on the folder, one data watch per child. Watches are one-shot:
+//   each callback re-arms by reading again (the read sets the next watch), so no change
+//   between the event and the new watch is missed. The same stable function is passed for
+//   every registration (the client de-duplicates watchers per path by identity, so
+//   listeners never pile up).
+// - The folder missing (NO_NODE, i.e. a connected server said so) → 'missing' plus an
+//   exists watch; its creation re-arms everything.
+// - Errors never clear anything: a failed read keeps the last good entry and is retried
+//   with back-off (and at once when the session reconnects). Only positive answers from
+//   the server (a children list without a name, NO_NODE) remove entries. So while the
+//   session is suspended nothing is emptied (Finagle's Stabilizer).
+// - A new session (generation) loses every watch: all are re-armed and all data re-read.
+// - Responses on one session arrive in request order; a payload is also only replaced by
+//   one with a newer or equal mzxid.
+import type { RingleaderError } from '@ringleader/core';
+import { hasCode } from './errors.js';
+import { type Logger, silentLogger } from './logger.js';
+import { Coalescer, realTimers, type Timers } from './membership-coalesce.js';
+import type { ChildEntry, ChildrenView } from './membership-snapshot.js';
+import type { NewSession, SessionStateChange, WatchEvent, ZkSession } from './session.js';
+
+export type CacheState = 'idle' | 'running' | 'closed';
+
+export interface ChildrenCacheOptions {
+  readonly session: ZkSession;
+  /** The folder, e.g. /ringleader/default/backends. */
+  readonly path: string;
+  /** Coalescing window (default 5 ms) and its upper bound (default 50 ms), see Coalescer. */
+  readonly coalesceMs?: number;
+  readonly maxWaitMs?: number;
+  /** Retry back-off after a failed read: doubles from min to max (default 100 → 2000 ms). */
+  readonly retryMinMs?: number;
+  readonly retryMaxMs?: number;
+  readonly logger?: Logger;
+  readonly timers?: Timers;
+  /** Called with a fresh view after each coalesced burst (never before the folder was read). */
+  readonly onFlush: (view: ChildrenView) => void;
+}
+
+/** Errors worth retrying as they are: the session or the connection, not the request. */
+const TRANSIENT = [
+  'RL_ZK_TIMEOUT',
+  'RL_ZK_CONNECTION_LOSS',
+  'RL_ZK_SESSION_EXPIRED',
+  'RL_ZK_UNREACHABLE',
+] as const;
+
+export class ChildrenCache {
+  readonly #session: ZkSession;
+  readonly #path: string;
+  readonly #prefix: string;
+  readonly #log: Logger;
+  readonly #timers: Timers;
+  readonly #coalescer: Coalescer;
+  readonly #onFlush: (view: ChildrenView) => void;
+  readonly #retryMinMs: number;
+  readonly #retryMaxMs: number;
+
+  #state: CacheState = 'idle';
+  #gen = -1;
+  #parent: { readonly pzxid: bigint } | 'missing' | undefined;
+  readonly #children = new Map<string, ChildEntry>();
+  /** Names the last children list held (each has, or is getting, a data watch). */
+  #listed = new Set<string>();
+  /** Children the server refused to read (not transient), by name → error code. */
+  readonly #unreadable = new Map<string, { code: string; message: string }>();
+  #synced = false;
+  #retryChildren = false;
+  readonly #retryData = new Set<string>();
+  #retryTimer: unknown;
+  #retryDelayMs: number;
+
+  readonly #onFolderEvent = (_ev: WatchEvent): void => this.#readChildren();
+  readonly #onChildEvent = (ev: WatchEvent): void => {
+    const name = ev.path.startsWith(this.#prefix) ? ev.path.slice(this.#prefix.length) : '';
+    if (name !== '' && !name.includes('/')) this.#readData(name);
+  };
+  readonly #onSession = (s: NewSession): void => {
+    if (this.#state !== 'running' || s.generation === this.#gen) return;
+    this.#gen = s.generation;
+    this.#log.debug({ path: this.#path, generation: s.generation }, 'new session: re-arming watches');
+    this.refresh();
+  };
+  readonly #onState = (c: SessionStateChange): void => {
+    if (c.to === 'connected' && this.#retryTimer !== undefined) this.#retryNow();
+  };
+
+  constructor(opts: ChildrenCacheOptions) {
+    this.#session = opts.session;
+    this.#path = opts.path;
+    this.#prefix = `${opts.path}/`;
+    this.#log = opts.logger ?? silentLogger;
+    this.#timers = opts.timers ?? realTimers;
+    this.#onFlush = opts.onFlush;
+    this.#retryMinMs = opts.retryMinMs ?? 100;
+    this.#retryMaxMs = Math.max(this.#retryMinMs, opts.retryMaxMs ?? 2000);
+    this.#retryDelayMs = this.#retryMinMs;
+    this.#coalescer = new Coalescer({
+      delayMs: opts.coalesceMs ?? 5,
+      maxWaitMs: opts.maxWaitMs ?? 50,
+      timers: this.#timers,
+      flush: () => this.#flush(),
+    });
+  }
+
+  get state(): CacheState {
+    return this.#state;
+  }
+
+  start(): void {
+    if (this.#state !== 'idle') return;
+    this.#state = 'running';
+    this.#gen = this.#session.generation;
+    this.#session.on('session', this.#onSession);
+    this.#session.on('state', this.#onState);
+    this.#readChildren();
+  }
+
+  /**
+   * Re-reads the folder and every child, re-arming every watch (done on each new session).
+   * Entries stay in force until the server answers otherwise.
+   */
+  refresh(): void {
+    if (this.#state !== 'running') return;
+    this.#listed = new Set(); // every child is "new": re-read with a fresh watch
+    this.#retryChildren = false;
+    this.#retryData.clear();
+    this.#readChildren();
+  }
+
+  close(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#session.off('session', this.#onSession);
+    this.#session.off('state', this.#onState);
+    this.#coalescer.cancel();
+    if (this.#retryTimer !== undefined) this.#timers.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+  }
+
+  #flush(): void {
+    if (this.#state !== 'running' || this.#parent === undefined) return;
+    if (!this.#synced) {
+      // The first view waits for every read in flight: a starting node must not route
+      // to half of the members.
+      if (this.#coalescer.inFlight > 0) {
+        this.#coalescer.markDirty();
+        return;
+      }
+      this.#synced = true;
+    }
+    this.#onFlush({
+      parent: this.#parent,
+      children: new Map(this.#children),
+      unreadable: new Map(this.#unreadable),
+    });
+  }
+
+  #readChildren(): void {
+    if (this.#state !== 'running') return;
+    const c = this.#coalescer;
+    c.readStarted();
+    this.#session
+      .getChildren(this.#path, this.#onFolderEvent)
+      .then(
+        ({ children, stat }) => {
+          if (this.#state !== 'running') return;
+          this.#parent = { pzxid: stat.pzxid };
+          const next = new Set(children);
+          for (const name of this.#children.keys()) if (!next.has(name)) this.#children.delete(name);
+          for (const name of this.#unreadable.keys()) if (!next.has(name)) this.#unreadable.delete(name);
+          for (const name of this.#retryData) if (!next.has(name)) this.#retryData.delete(name);
+          for (const name of next) if (!this.#listed.has(name)) this.#readData(name);
+          this.#listed = next;
+          this.#succeeded();
+        },
+        (err: unknown) => {
+          if (this.#state !== 'running') return;
+          if (hasCode(err, 'RL_ZK_NO_NODE')) this.#folderMissing();
+          else this.#failed(undefined, err);
+        },
+      )
+      .finally(() => c.readEnded());
+  }
+
+  /** A connected server said the folder does not exist: no children; wait for it. */
+  #folderMissing(): void {
+    if (this.#parent !== 'missing') this.#log.warn({ path: this.#path }, 'folder is missing: no children');
+    this.#parent = 'missing';
+    this.#children.clear();
+    this.#unreadable.clear();
+    this.#listed = new Set();
+    this.#retryData.clear();
+    this.#coalescer.markDirty();
+    const c = this.#coalescer;
+    c.readStarted();
+    this.#session
+      .exists(this.#path, this.#onFolderEvent)
+      .then(
+        (stat) => {
+          if (this.#state === 'running' && stat !== null) this.#readChildren(); // created meanwhile
+        },
+        (err: unknown) => {
+          if (this.#state === 'running') this.#failed(undefined, err);
+        },
+      )
+      .finally(() => c.readEnded());
+  }
+
+  #readData(name: string): void {
+    if (this.#state !== 'running') return;
+    const c = this.#coalescer;
+    c.readStarted();
+    this.#session
+      .getData(this.#prefix + name, this.#onChildEvent)
+      .then(
+        ({ data, stat }) => {
+          if (this.#state !== 'running') return;
+          this.#unreadable.delete(name);
+          const old = this.#children.get(name);
+          if (old === undefined || stat.mzxid >= old.mzxid)
+            this.#children.set(name, { data, mzxid: stat.mzxid });
+          this.#succeeded();
+        },
+        (err: unknown) => {
+          if (this.#state !== 'running') return;
+          if (hasCode(err, 'RL_ZK_NO_NODE')) {
+            this.#children.delete(name);
+            this.#unreadable.delete(name);
+            this.#listed.delete(name);
+            this.#coalescer.markDirty();
+          } else this.#failed(name, err);
+        },
+      )
+      .finally(() => c.readEnded());
+  }
+
+  #succeeded(): void {
+    this.#retryDelayMs = this.#retryMinMs;
+    this.#coalescer.markDirty();
+  }
+
+  /** Keeps the last good state and schedules a retry of the read that failed. */
+  #failed(name: string | undefined, err: unknown): void {
+    if (hasCode(err, 'RL_ZK_CLOSED')) return;
+    const e = err as RingleaderError;
+    if (name === undefined) this.#retryChildren = true;
+    else {
+      this.#retryData.add(name);
+      if (!hasCode(err, ...TRANSIENT) && !this.#unreadable.has(name)) {
+        this.#unreadable.set(name, { code: e.code ?? 'RL_ZK_ERROR', message: String(e.message) });
+        this.#coalescer.markDirty();
+      }
+    }
+    this.#log.debug(
+      { path: name === undefined ? this.#path : this.#prefix + name, code: e.code },
+      'read failed',
+    );
+    if (this.#retryTimer !== undefined) return;
+    const delay = this.#retryDelayMs;
+    this.#retryDelayMs = Math.min(this.#retryMaxMs, delay * 2);
+    this.#retryTimer = this.#timers.setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#retryNow();
+    }, delay);
+  }
+
+  #retryNow(): void {
+    if (this.#retryTimer !== undefined) this.#timers.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    if (this.#state !== 'running') return;
+    if (this.#retryChildren) {
+      this.#retryChildren = false;
+      this.#readChildren();
+    }
+    const names = [...this.#retryData];
+    this.#retryData.clear();
+    for (const name of names) this.#readData(name);
+  }
+}

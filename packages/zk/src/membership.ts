@@ -1,0 +1,140 @@
+// MembershipWatcher: `/ringleader/<cluster>/backends` → immutable MembershipSnapshots.
+//
+// ChildrenCache (membership-cache.ts) keeps the children and payloads in step with
+// ZooKeeper and flushes once per coalesced burst; here each flush is decoded with the core
+// codec (native, ServerSet, Nerve, Curator payloads; each payload decoded once per mzxid)
+// and assembled (membership-snapshot.ts). A 'snapshot' event fires only when the result
+// differs from the current one (version, members or rejections). Invalid payloads are
+// reported ('rejected' event, a warn log naming path and code) and excluded; they never
+// remove valid backends. Read errors and suspended sessions keep the current snapshot.
+import { EventEmitter } from 'node:events';
+import { decodeBackend } from '@ringleader/core';
+import { zkError } from './errors.js';
+import { type Logger, silentLogger } from './logger.js';
+import { ChildrenCache } from './membership-cache.js';
+import {
+  buildMembershipSnapshot,
+  type DecodeBackend,
+  DecodeMemo,
+  type MembershipSnapshot,
+  type RejectedBackend,
+  sameSnapshot,
+} from './membership-snapshot.js';
+import { clusterPaths } from './paths.js';
+import type { ZkSession } from './session.js';
+
+export interface MembershipWatcherOptions {
+  readonly session: ZkSession;
+  /** Cluster name (default `default`). */
+  readonly cluster?: string;
+  /** Coalescing window after the first change (default 5 ms) and its bound (default 50 ms). */
+  readonly coalesceMs?: number;
+  readonly maxWaitMs?: number;
+  /** Retry back-off after a failed read (default 100 → 2000 ms). */
+  readonly retryMinMs?: number;
+  readonly retryMaxMs?: number;
+  readonly logger?: Logger;
+  /** The payload decoder (default: the core codec's decodeBackend). */
+  readonly decode?: DecodeBackend;
+}
+
+export interface MembershipEvents {
+  snapshot: [MembershipSnapshot];
+  /** A payload newly rejected (each (id, code, message) once while it stays rejected). */
+  rejected: [RejectedBackend];
+}
+
+const rejectionKey = (r: RejectedBackend) => `${r.id}\u0000${r.code}\u0000${r.message}`;
+
+export class MembershipWatcher extends EventEmitter<MembershipEvents> {
+  readonly path: string;
+  readonly #log: Logger;
+  readonly #memo: DecodeMemo;
+  readonly #cache: ChildrenCache;
+  #current: MembershipSnapshot | undefined;
+  #closed = false;
+
+  constructor(opts: MembershipWatcherOptions) {
+    super();
+    this.path = clusterPaths(opts.cluster).backends;
+    this.#log = (opts.logger ?? silentLogger).child({ component: 'membership' });
+    this.#memo = new DecodeMemo(opts.decode ?? (decodeBackend as DecodeBackend));
+    this.#cache = new ChildrenCache({
+      session: opts.session,
+      path: this.path,
+      logger: this.#log,
+      onFlush: (view) => {
+        this.#memo.retain(view.children);
+        this.#publish(
+          buildMembershipSnapshot(view, this.path, (id, path, entry) => this.#memo.get(id, path, entry)),
+        );
+      },
+      ...(opts.coalesceMs !== undefined ? { coalesceMs: opts.coalesceMs } : {}),
+      ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}),
+      ...(opts.retryMinMs !== undefined ? { retryMinMs: opts.retryMinMs } : {}),
+      ...(opts.retryMaxMs !== undefined ? { retryMaxMs: opts.retryMaxMs } : {}),
+    });
+  }
+
+  /** The snapshot in force; undefined until the first complete read. */
+  get current(): MembershipSnapshot | undefined {
+    return this.#current;
+  }
+
+  /** Starts watching (idempotent). The session may still be connecting. */
+  start(): this {
+    if (!this.#closed) this.#cache.start();
+    return this;
+  }
+
+  /** Resolves with the first snapshot (at once if there is one). */
+  ready(timeoutMs = 10_000): Promise<MembershipSnapshot> {
+    if (this.#current !== undefined) return Promise.resolve(this.#current);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('snapshot', onSnap);
+        reject(zkError('RL_ZK_TIMEOUT', `no membership snapshot of ${this.path} after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onSnap = (s: MembershipSnapshot) => {
+        clearTimeout(timer);
+        resolve(s);
+      };
+      this.once('snapshot', onSnap);
+    });
+  }
+
+  /** Re-reads everything now (normally unneeded: watches and new sessions drive reads). */
+  refresh(): void {
+    this.#cache.refresh();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#cache.close();
+  }
+
+  #publish(next: MembershipSnapshot): void {
+    const prev = this.#current;
+    if (sameSnapshot(prev, next)) return;
+    this.#current = next;
+    const known = new Set((prev?.rejected ?? []).map(rejectionKey));
+    const fresh = next.rejected.filter((r) => !known.has(rejectionKey(r)));
+    for (const r of fresh) {
+      this.#log.warn(
+        { path: r.path, code: r.code, field: r.field },
+        `backend payload rejected: ${r.message}`,
+      );
+    }
+    this.#log.debug(
+      { version: next.version, backends: next.backends.length, rejected: next.rejected.length },
+      'membership snapshot',
+    );
+    // A throwing listener must not break the watch loop (this runs in a timer callback).
+    try {
+      for (const r of fresh) this.emit('rejected', r);
+      this.emit('snapshot', next);
+    } catch (err) {
+      this.#log.error({ err }, 'membership listener threw');
+    }
+  }
+}

@@ -1,0 +1,87 @@
+// The znode layout, the public contract of DESIGN.md:
+//   /ringleader/<cluster>/{nodes,election,leader,backends,config,stats}
+import { zkError } from './errors.js';
+
+export const ROOT = '/ringleader';
+
+/** Cluster names, node ids and backend ids: one znode name, safe in URLs, shells and JSON. */
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+function checkName(kind: string, value: string): string {
+  if (typeof value !== 'string' || !NAME_RE.test(value) || value === '.' || value === '..') {
+    throw zkError(
+      'RL_ZK_BAD_PATH',
+      `${kind} ${JSON.stringify(value)} must be 1..128 of [A-Za-z0-9._-], starting with a letter or digit`,
+      { field: kind },
+    );
+  }
+  return value;
+}
+
+export function validateClusterName(name: string): string {
+  return checkName('cluster', name);
+}
+
+export function validateNodeId(id: string): string {
+  return checkName('nodeId', id);
+}
+
+export function validateBackendId(id: string): string {
+  return checkName('backendId', id);
+}
+
+export interface ClusterPaths {
+  readonly cluster: string;
+  readonly root: string;
+  readonly nodes: string;
+  readonly election: string;
+  readonly leader: string;
+  readonly backends: string;
+  readonly config: string;
+  readonly stats: string;
+  node(nodeId: string): string;
+  backend(backendId: string): string;
+  stat(nodeId: string): string;
+}
+
+/** All paths of one cluster. `cluster` defaults to `default`. */
+export function clusterPaths(cluster = 'default'): ClusterPaths {
+  const root = `${ROOT}/${validateClusterName(cluster)}`;
+  return Object.freeze({
+    cluster,
+    root,
+    nodes: `${root}/nodes`,
+    election: `${root}/election`,
+    leader: `${root}/leader`,
+    backends: `${root}/backends`,
+    config: `${root}/config`,
+    stats: `${root}/stats`,
+    node: (nodeId: string) => `${root}/nodes/${validateNodeId(nodeId)}`,
+    backend: (backendId: string) => `${root}/backends/${validateBackendId(backendId)}`,
+    stat: (nodeId: string) => `${root}/stats/${validateNodeId(nodeId)}`,
+  });
+}
+
+/** `a/b` joined the ZooKeeper way (no double slash under `/`). */
+export function joinPath(parent: string, child: string): string {
+  return parent === '/' ? `/${child}` : `${parent}/${child}`;
+}
+
+/** Validates an absolute znode path the way the server would (subset: no empty, `.` or `..` segments). */
+export function validateZnodePath(path: string): string {
+  const ok =
+    typeof path === 'string' &&
+    path.startsWith('/') &&
+    (path === '/' ||
+      (!path.endsWith('/') &&
+        path
+          .split('/')
+          .slice(1)
+          .every((s) => s !== '' && s !== '.' && s !== '..')));
+  if (!ok || path.includes('\u0000')) {
+    throw zkError('RL_ZK_BAD_PATH', `znode path ${JSON.stringify(path)} is not a valid absolute path`, {
+      path,
+    });
+  }
+  return path;
+}
