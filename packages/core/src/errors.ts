@@ -5,6 +5,7 @@ export const CORE_ERRORS = {
   RL_BAD_JSON: { status: 400, message: 'payload is not valid JSON' },
   RL_PAYLOAD_TOO_LARGE: { status: 413, message: 'payload is larger than the limit' },
   RL_BAD_BACKEND_PAYLOAD: { status: 400, message: 'backend payload is invalid' },
+  RL_BAD_BACKEND_ID: { status: 400, message: 'backend id is invalid' },
   RL_BAD_CONFIG: { status: 400, message: 'cluster config is invalid' },
   RL_UNKNOWN_POLICY: { status: 400, message: 'unknown routing policy' },
   RL_BAD_HASH_SOURCE: { status: 400, message: 'hash source is invalid' },

@@ -1,2 +1,64 @@
+export {
+  type BackendInput,
+  checkBackendId,
+  decodeBackend,
+  encodeBackend,
+  MAX_BACKEND_ID_LENGTH,
+  MAX_META_DEPTH,
+  MAX_PAYLOAD_BYTES,
+  MAX_WEIGHT,
+  type PayloadData,
+  readJsonPayload,
+  validateBackend,
+} from './codec/backend.js';
+export {
+  CONFIG_BOUNDS,
+  clusterConfigToJson,
+  DEFAULT_CLUSTER_CONFIG,
+  decodeClusterConfig,
+  encodeClusterConfig,
+  formatHashSource,
+  HASH_POLICIES,
+  isPrime,
+  POLICY_NAMES,
+  parseHashSource,
+  validateClusterConfig,
+} from './codec/config.js';
 export * from './errors.js';
+export { type IncomingLike, LazyRequestFacts, requestFacts } from './facts.js';
+export * from './hash/index.js';
+export {
+  BackendHealth,
+  type BackendHealthSummary,
+  type CheckState,
+  type HealthEvent,
+  type HealthSettings,
+  type HealthState,
+  HealthTable,
+} from './health.js';
+export { type BackendLoadSummary, type LoadOptions, type LoadSummary, LoadTracker } from './load.js';
+export {
+  type ConsistentHashOptions,
+  type ConsistentHashPolicy,
+  consistentHash,
+  type RingPoint,
+} from './policies/consistent-hash.js';
+export { type ModHashPolicy, modHash } from './policies/hash.js';
+export { buildPolicy } from './policies/index.js';
+export { leastConnections, pickTwo } from './policies/least-connections.js';
+export { leastResponseTime, PROBE_MAX_IN_FLIGHT } from './policies/least-response-time.js';
+export { type MaglevOptions, type MaglevPolicy, maglev } from './policies/maglev.js';
+export { DEFAULT_MAGLEV_TABLE_SIZE, maglevTableSize } from './policies/maglev-table.js';
+export { MAX_RING_POINTS } from './policies/ring.js';
+export { roundRobin } from './policies/round-robin.js';
+export {
+  PRECOMPUTE_MAX_CYCLE,
+  SmoothScheduler,
+  smoothDeviationBound,
+  smoothSequence,
+  type WeightedRoundRobinOptions,
+  weightedRoundRobin,
+} from './policies/weighted-round-robin.js';
+export { err, ok, type Result, unwrap } from './result.js';
+export { buildSnapshot } from './snapshot.js';
 export * from './types.js';

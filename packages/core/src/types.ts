@@ -61,11 +61,23 @@ export interface LoadView {
   inFlight(id: string): number;
   /** Smoothed response time in milliseconds; undefined while the backend has no samples. */
   ewmaMs(id: string): number | undefined;
+  /**
+   * Sum of inFlight over every backend, kept as a running total so bounded-load
+   * consistent hashing reads it in O(1). When absent, that policy sums inFlight
+   * over its members on each pick (O(n)).
+   */
+  totalInFlight?(): number;
 }
 
 /** Whether a backend may receive new requests right now (health checks, passive ejection). */
 export interface HealthView {
   isUp(id: string): boolean;
+  /**
+   * A counter that changes whenever any isUp answer may have changed, so a
+   * policy can cache figures derived from health (bounded loads caches the
+   * eligible weight by it). When absent, such figures are recomputed per pick.
+   */
+  version?(): number;
 }
 
 /** What a policy is built with besides the member list. */

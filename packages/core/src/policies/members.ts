@@ -1,0 +1,58 @@
+// Membership and eligibility shared by the hash policies (hash, consistent-hash,
+// maglev). Hash policies place EVERY backend with weight > 0, whatever its health
+// or draining state, so that two nodes with different local health views still
+// build identical structures; health and exclusions are applied at pick time.
+
+import type { Backend, PolicyContext } from '../types.js';
+
+/**
+ * Orders by id in UTF-16 code-unit order. Never localeCompare: collation depends
+ * on the ICU data and locale of the process, and every node must agree.
+ */
+export function byId(a: Backend, b: Backend): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** The backends a hash structure is built over: weight > 0, sorted by id. O(n log n). */
+export function hashMembers(backends: readonly Backend[]): Backend[] {
+  return backends.filter((b) => b.weight > 0).sort(byId);
+}
+
+/** The one eligibility rule every policy applies to a pick. */
+export function isEligible(
+  b: Backend,
+  ctx: PolicyContext,
+  exclude: ReadonlySet<string> | undefined,
+): boolean {
+  return b.state === 'active' && b.weight > 0 && ctx.health.isUp(b.id) && exclude?.has(b.id) !== true;
+}
+
+/**
+ * Marks members seen during one walk without clearing an array per pick: a
+ * member is seen iff its stamp equals the current generation. O(1) per begin().
+ * One instance per policy; picks are synchronous, so walks never interleave.
+ */
+export class VisitStamps {
+  private readonly stamps: Uint32Array;
+  private generation = 0;
+
+  constructor(size: number) {
+    this.stamps = new Uint32Array(size);
+  }
+
+  begin(): void {
+    this.generation = (this.generation + 1) >>> 0;
+    if (this.generation === 0) {
+      // Wrapped after 2^32 walks: old stamps could collide, so start clean.
+      this.stamps.fill(0);
+      this.generation = 1;
+    }
+  }
+
+  /** Marks `i` seen; false when it already was during this walk. */
+  visit(i: number): boolean {
+    if (this.stamps[i] === this.generation) return false;
+    this.stamps[i] = this.generation;
+    return true;
+  }
+}
