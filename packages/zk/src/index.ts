@@ -8,9 +8,11 @@ export {
   type ConfigStep,
   type DecodeConfig,
 } from './config-watch-logic.js';
+export * from './data-watch.js';
 export * from './election.js';
 export * from './election-logic.js';
 export * from './errors.js';
+export * from './leader-watch.js';
 export * from './logger.js';
 export * from './membership.js';
 export { type CacheState, ChildrenCache, type ChildrenCacheOptions } from './membership-cache.js';
