@@ -110,7 +110,9 @@ export class LazyRequestFacts implements RequestFacts {
       if (lower !== name) v = h[lower];
     }
     if (v === undefined) return undefined;
-    return typeof v === 'string' ? v : v.join(', ');
+    // Node's headers object inherits from Object.prototype: a hash source named `constructor`
+    // or `__proto__` must read "no such header", not a function (found by test/hostile).
+    return typeof v === 'string' ? v : Array.isArray(v) ? v.join(', ') : undefined;
   }
 
   /** The first value of query parameter `name` ('' for `?name` or `?name=`), decoded. Scans; allocates only the answer. */

@@ -1,25 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CLUSTER_CONFIG } from './codec/config.js';
 import type { ConsistentHashPolicy } from './policies/consistent-hash.js';
 import { buildSnapshot } from './snapshot.js';
 import { backend, context } from './testing/fakes.js';
 import type { ClusterConfig } from './types.js';
 
 const config: ClusterConfig = {
+  ...DEFAULT_CLUSTER_CONFIG,
   policy: 'consistent-hash',
   hash: { kind: 'path' },
   ring: { vnodes: 50 },
-  maglev: {},
-  lrt: { decayMs: 10_000 },
-  healthCheck: {
-    path: '/healthz',
-    intervalMs: 2000,
-    timeoutMs: 1000,
-    rise: 2,
-    fall: 3,
-    expectStatus: [200, 399],
-  },
-  outlier: { consecutiveFailures: 5, baseEjectionMs: 10_000, maxEjectionMs: 300_000 },
-  retries: 2,
 };
 
 describe('buildSnapshot', () => {

@@ -102,7 +102,18 @@ export function planConfigUpdate(
       return { ok: false, error: parsed.ok ? zkError('RL_ZK_ERROR', 'unreachable', { path }) : parsed.error };
     }
   }
-  const text = JSON.stringify(mergePatch(base, patch));
+  let text: string;
+  try {
+    text = JSON.stringify(mergePatch(base, patch));
+  } catch {
+    // A stored payload nested deeper than the stack (a hostile write): refuse with a code.
+    return {
+      ok: false,
+      error: zkError('RL_ZK_BAD_ARGUMENTS', 'the stored config is nested too deeply to patch; replace it', {
+        path,
+      }),
+    };
+  }
   const decoded = decodeClusterConfig(text, path);
   if (!decoded.ok) return { ok: false, error: withPath(decoded.error, path) };
   return { ok: true, text, config: decoded.value };

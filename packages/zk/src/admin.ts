@@ -12,6 +12,17 @@
 //   RL_ZK_BAD_VERSION and the caller re-reads.
 import type { Backend, BackendInput, ClusterConfig } from '@ringleader/core';
 import { decodeBackend, decodeClusterConfig, encodeBackend } from '@ringleader/core';
+import {
+  type AclPolicy,
+  backendChildAcl,
+  type ClusterAclPolicy,
+  childNeedsRepair,
+  inheritReadAcl,
+  ownersNote,
+  parseOwnersNote,
+  sameAcl,
+  type ZkAcl,
+} from './acl.js';
 import { type BackendPatch, planBackendUpdate, planConfigUpdate, withPath } from './admin-logic.js';
 import { hasCode, zkError } from './errors.js';
 import { buildMembershipSnapshot, type ChildEntry, type MembershipSnapshot } from './membership-snapshot.js';
@@ -44,11 +55,85 @@ export interface StoredConfig {
   readonly error?: { readonly code: string; readonly message: string; readonly field?: string };
 }
 
-/** Creates the persistent folders of a cluster (idempotent). */
+/**
+ * Creates the persistent folders of a cluster (idempotent). When the session holds the
+ * cluster credential (an AclPolicy of kind `cluster` for this cluster), it also secures the
+ * tree: see secureClusterTree.
+ */
 export async function ensureClusterPaths(session: ZkSession, cluster = 'default'): Promise<ClusterPaths> {
   const p = clusterPaths(cluster);
   for (const dir of [p.nodes, p.election, p.backends, p.stats]) await session.mkdirp(dir);
+  const policy = session.aclPolicy;
+  if (isClusterPolicy(policy) && policy.root === p.root) await secureClusterTree(session, policy);
   return p;
+}
+
+function isClusterPolicy(policy: AclPolicy | undefined): policy is ClusterAclPolicy {
+  return policy?.kind === 'cluster' && 'root' in policy;
+}
+
+export interface AclRepairReport {
+  /** Znodes whose ACL was replaced. */
+  readonly repaired: readonly string[];
+}
+
+/**
+ * Brings the ACLs of an existing tree in line with `policy` — for a cluster created before it
+ * had a credential, or whose readAcl or backend credential changed:
+ * - the folders (root, nodes, election, backends, stats) get exactly the policy's ACL;
+ * - `config` and the children of backends/ are replaced with the policy's ACL only when
+ *   they let anyone write (world:anyone beyond READ), or read under readAcl `restricted`;
+ *   a self-registered backend's own ACL (its credential and the owners) is left alone.
+ * setACL needs ADMIN on the znode: a tree owned by another credential fails with
+ * RL_ZK_NOT_AUTHORISED naming the znode. The shared ancestor /ringleader is not touched.
+ */
+export async function secureClusterTree(
+  session: ZkSession,
+  policy: ClusterAclPolicy,
+): Promise<AclRepairReport> {
+  const repaired: string[] = [];
+  const fix = async (path: string, want: readonly ZkAcl[], onlyIfOpen: boolean) => {
+    let current: ZkAcl[];
+    try {
+      current = (await session.getACL(path)).acl;
+    } catch (err) {
+      if (hasCode(err, 'RL_ZK_NO_NODE')) return;
+      throw err;
+    }
+    const needed = onlyIfOpen ? childNeedsRepair(current, policy.readAcl) : !sameAcl(current, want);
+    if (!needed) return;
+    try {
+      await session.setACL(path, want);
+      repaired.push(path);
+    } catch (err) {
+      if (!hasCode(err, 'RL_ZK_NO_NODE')) throw err;
+    }
+  };
+  for (const dir of policy.folders) await fix(dir, policy.aclFor(dir) ?? [], false);
+  const p = clusterPaths(policy.cluster);
+  // Under restricted reads, self-registering backends learn from backends/'s data which ids
+  // to grant (acl.ts backendChildAcl); under open reads nothing is published there.
+  const note = ownersNote(policy);
+  const want = note === undefined ? '' : JSON.stringify(note);
+  const folder = await session.getData(p.backends);
+  if (folder.data.toString() !== want && (note !== undefined || parseOwnersNote(folder.data).length > 0)) {
+    await session.setData(p.backends, want, folder.stat.version).catch((err: unknown) => {
+      if (!hasCode(err, 'RL_ZK_BAD_VERSION')) throw err; // another node wrote it meanwhile
+    });
+  }
+  const inside = policy.aclFor(p.config) ?? [];
+  await fix(p.config, inside, true);
+  let children: string[] = [];
+  try {
+    children = (await session.getChildren(p.backends)).children;
+  } catch (err) {
+    if (!hasCode(err, 'RL_ZK_NO_NODE')) throw err;
+  }
+  // Bounded parallelism: a few thousand backends take a few round trips, not thousands.
+  for (let i = 0; i < children.length; i += 256) {
+    await Promise.all(children.slice(i, i + 256).map((name) => fix(`${p.backends}/${name}`, inside, true)));
+  }
+  return { repaired };
 }
 
 /** Children of `path` with their data; NO_NODE for the folder → 'missing', for a child → skipped. */
@@ -240,12 +325,41 @@ export class ClusterAdmin {
 
   /** create, making the parent folder first if an operator deleted it. */
   async #createInFolder(path: string, text: string, mode: 'persistent' | 'ephemeral'): Promise<void> {
+    const acl = await this.#aclForNew(path);
     try {
-      await this.#session.create(path, text, mode);
+      await this.#session.create(path, text, mode, acl);
     } catch (err) {
       if (!hasCode(err, 'RL_ZK_NO_NODE')) throw err;
       await this.#session.mkdirp(path.slice(0, path.lastIndexOf('/')));
-      await this.#session.create(path, text, mode);
+      await this.#session.create(path, text, mode, acl);
+    }
+  }
+
+  /**
+   * The ACL of a backend or config znode this admin creates, following the folder's ACL:
+   * - a session holding only the backend-registration credential gives its own
+   *   backends/<id> all rights for itself, anyone's READ if the folder has it, and all rights
+   *   for the owners named in the folder's data (acl.ts backendChildAcl);
+   * - a session with the cluster credential uses its policy, without READ for anyone when
+   *   the folder grants anyone none (nodes configured with readAcl `restricted`).
+   * Undefined (the session's policy decides) without a policy or when the folder is missing.
+   */
+  async #aclForNew(path: string): Promise<ZkAcl[] | undefined> {
+    const policy = this.#session.aclPolicy;
+    const parent = path.slice(0, path.lastIndexOf('/'));
+    if (policy === undefined) return undefined;
+    if (policy.kind === 'backend' && parent !== this.paths.backends) return undefined;
+    const want = policy.aclFor(path);
+    if (policy.kind === 'cluster' && want === undefined) return undefined;
+    try {
+      // World entries are never redacted by getACL (digest ids are, without ADMIN).
+      const { acl } = await this.#session.getACL(parent);
+      if (policy.kind === 'cluster') return inheritReadAcl(want ?? [], acl);
+      const owners = parseOwnersNote((await this.#session.getData(parent)).data);
+      return backendChildAcl(acl, policy.ownId, owners);
+    } catch (err) {
+      if (hasCode(err, 'RL_ZK_NO_NODE')) return undefined;
+      throw err;
     }
   }
 

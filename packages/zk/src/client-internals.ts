@@ -57,7 +57,12 @@ export function retireClient(raw: RawClient, graceful: boolean, timeoutMs: numbe
 }
 
 export type TxOp =
-  | { readonly op: 'create'; readonly path: string; readonly data?: Buffer | string; readonly mode?: TxMode }
+  | {
+      readonly op: 'create';
+      readonly path: string;
+      readonly data?: Buffer | string;
+      readonly mode?: TxMode;
+    }
   | {
       readonly op: 'setData';
       readonly path: string;
@@ -89,13 +94,19 @@ export function runTransaction(
   ops: readonly TxOp[],
   modeOf: (mode: TxMode) => number,
   cb: (err: unknown, results: TxResult[]) => void,
+  /** ACL of a created znode (undefined: the library's open default). */
+  aclOf: (path: string) => zookeeper.ACL[] | undefined = () => undefined,
 ): void {
   const tx = raw.transaction() as ReturnType<Client['transaction']> & { ops: Array<{ version?: number }> };
   for (const op of ops) {
     const data = 'data' in op && op.data !== undefined ? Buffer.from(op.data) : undefined;
     if (op.op === 'create') {
-      if (data) tx.create(op.path, data, modeOf(op.mode ?? 'persistent'));
-      else tx.create(op.path, modeOf(op.mode ?? 'persistent'));
+      const acls = aclOf(op.path);
+      const mode = modeOf(op.mode ?? 'persistent');
+      if (data && acls) tx.create(op.path, data, acls, mode);
+      else if (data) tx.create(op.path, data, mode);
+      else if (acls) tx.create(op.path, acls, mode);
+      else tx.create(op.path, mode);
     } else if (op.op === 'setData') tx.setData(op.path, data ?? Buffer.alloc(0), op.version ?? -1);
     else if (op.op === 'check') tx.check(op.path, op.version);
     else tx.remove(op.path, op.version ?? -1);

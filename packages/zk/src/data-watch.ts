@@ -5,6 +5,7 @@
 // when the session reconnects; a new session re-arms the watch.
 import { hasCode } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
+import { NotAuthorisedLog } from './noauth.js';
 import type { NewSession, SessionStateChange, ZkSession } from './session.js';
 import type { ZnodeStat } from './stat.js';
 
@@ -29,6 +30,7 @@ export class DataWatch {
   readonly #session: ZkSession;
   readonly #onRead: (read: ZnodeRead) => void;
   readonly #log: Logger;
+  readonly #noauth: NotAuthorisedLog;
   readonly #retryMinMs: number;
   readonly #retryMaxMs: number;
   #state: DataWatchState = 'idle';
@@ -55,6 +57,7 @@ export class DataWatch {
     this.#session = opts.session;
     this.#onRead = opts.onRead;
     this.#log = opts.logger ?? silentLogger;
+    this.#noauth = new NotAuthorisedLog(this.#log);
     this.#retryMinMs = opts.retryMinMs ?? 100;
     this.#retryMaxMs = Math.max(this.#retryMinMs, opts.retryMaxMs ?? 2000);
     this.#retryDelayMs = this.#retryMinMs;
@@ -117,7 +120,11 @@ export class DataWatch {
     if (this.#state !== 'running' || hasCode(err, 'RL_ZK_CLOSED') || this.#retryTimer !== undefined) return;
     const delay = this.#retryDelayMs;
     this.#retryDelayMs = Math.min(this.#retryMaxMs, delay * 2);
-    this.#log.debug({ path: this.path, code: (err as { code?: unknown }).code, delay }, 'znode read failed');
+    if (!this.#noauth.report(err))
+      this.#log.debug(
+        { path: this.path, code: (err as { code?: unknown }).code, delay },
+        'znode read failed',
+      );
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       this.#read();

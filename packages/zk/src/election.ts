@@ -17,6 +17,7 @@ import {
 } from './election-logic.js';
 import { hasCode } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
+import { NOT_AUTHORISED_RETRY_MS, NotAuthorisedLog } from './noauth.js';
 import { type ClusterPaths, clusterPaths, validateNodeId } from './paths.js';
 import type { SessionStateChange, ZkSession } from './session.js';
 
@@ -101,6 +102,7 @@ export class LeaderElection extends EventEmitter<ElectionEvents> {
   private readonly leaseMarginMs: number | undefined;
   private readonly retryDelayMs: number;
   private readonly log: Logger;
+  private readonly noauth: NotAuthorisedLog;
 
   private roleValue: Role = 'candidate';
   private lifecycleValue: Lifecycle = 'latent';
@@ -122,6 +124,7 @@ export class LeaderElection extends EventEmitter<ElectionEvents> {
     this.leaseMarginMs = opts.leaseMarginMs;
     this.retryDelayMs = opts.retryDelayMs ?? 100;
     this.log = (opts.logger ?? silentLogger).child({ component: 'zk-election', node: this.nodeId });
+    this.noauth = new NotAuthorisedLog(this.log);
   }
 
   get role(): Role {
@@ -237,20 +240,24 @@ export class LeaderElection extends EventEmitter<ElectionEvents> {
         try {
           await this.step();
         } catch (err) {
-          this.log.debug({ err }, 'election step failed; retrying');
-          this.scheduleRetry();
+          // Without the cluster credential: a clear error once a minute, a slow retry, no crash.
+          if (this.noauth.report(err)) this.scheduleRetry(NOT_AUTHORISED_RETRY_MS);
+          else {
+            this.log.debug({ err }, 'election step failed; retrying');
+            this.scheduleRetry();
+          }
         }
       } while (this.dirty && this.lifecycleValue === 'started');
       this.running = false;
     })();
   }
 
-  private scheduleRetry(): void {
+  private scheduleRetry(delayMs = this.retryDelayMs): void {
     if (this.retryTimer || this.lifecycleValue !== 'started') return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.kick();
-    }, this.retryDelayMs);
+    }, delayMs);
     this.retryTimer.unref();
   }
 

@@ -10,7 +10,7 @@ export const ZK_ERRORS = {
   RL_ZK_NODE_EXISTS: { status: 409, message: 'znode already exists' },
   RL_ZK_BAD_VERSION: { status: 409, message: 'znode version does not match' },
   RL_ZK_NOT_EMPTY: { status: 409, message: 'znode has children' },
-  RL_ZK_NOT_AUTHORISED: { status: 403, message: 'not authorised for this znode' },
+  RL_ZK_NOT_AUTHORISED: { status: 403, message: 'not authorised' },
   RL_ZK_AUTH_FAILED: { status: 401, message: 'ZooKeeper rejected the credentials' },
   RL_ZK_SESSION_EXPIRED: { status: 503, message: 'ZooKeeper session expired' },
   RL_ZK_CLOSED: { status: 503, message: 'ZooKeeper session is closed' },
@@ -60,6 +60,7 @@ export function fromZkException(err: unknown, op: string, path: string): Ringlea
   if (err instanceof RingleaderError) return err;
   const zkCode = typeof (err as { code?: unknown })?.code === 'number' ? (err as { code: number }).code : NaN;
   const code = Number.isNaN(zkCode) ? 'RL_ZK_ERROR' : codeForZkException(zkCode);
+  if (code === 'RL_ZK_NOT_AUTHORISED') return notAuthorised(op, path, err);
   const name = (err as { name?: unknown })?.name;
   return zkError(code, `${op} ${path}${typeof name === 'string' ? ` (${name})` : ''}`, { path, cause: err });
 }
@@ -67,4 +68,16 @@ export function fromZkException(err: unknown, op: string, path: string): Ringlea
 /** True when `err` is a RingleaderError with one of `codes`. */
 export function hasCode(err: unknown, ...codes: ZkErrorCode[]): boolean {
   return err instanceof RingleaderError && (codes as string[]).includes(err.code);
+}
+
+/**
+ * NOAUTH: `not authorised: <op> <path> needs the cluster credential` — the znode's ACL
+ * (docs/security.md) refuses this session's credentials.
+ */
+export function notAuthorised(op: string, path: string, cause?: unknown) {
+  return zkError(
+    'RL_ZK_NOT_AUTHORISED',
+    `${op} ${path} needs the cluster credential (RINGLEADER_ZK_AUTH or RINGLEADER_ZK_AUTH_FILE)`,
+    cause === undefined ? { path } : { path, cause },
+  );
 }

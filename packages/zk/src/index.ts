@@ -1,3 +1,4 @@
+export * from './acl.js';
 export * from './admin.js';
 export { mergePatch, planBackendUpdate, planConfigUpdate } from './admin-logic.js';
 export * from './admin-status.js';
@@ -18,6 +19,7 @@ export * from './membership.js';
 export { type CacheState, ChildrenCache, type ChildrenCacheOptions } from './membership-cache.js';
 export { Coalescer, type CoalescerOptions, type CoalesceState, type Timers } from './membership-coalesce.js';
 export * from './membership-snapshot.js';
+export * from './noauth.js';
 export * from './paths.js';
 export * from './registry.js';
 export * from './session.js';

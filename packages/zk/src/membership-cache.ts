@@ -15,11 +15,16 @@
 // - A new session (generation) loses every watch: all are re-armed and all data re-read.
 // - Responses on one session arrive in request order; a payload is also only replaced by
 //   one with a newer or equal mzxid.
+// - At most `maxInFlight` child reads are outstanding; the rest wait in a queue. A folder of
+//   10 000 children read all at once put the session's liveness ping behind 10 000 replies
+//   on the same connection (ZooKeeper answers a session's requests in order), and every
+//   node suspended its session — the leader stopped proxying (found by test/hostile).
 import type { RingleaderError } from '@ringleader/core';
 import { hasCode } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
 import { Coalescer, realTimers, type Timers } from './membership-coalesce.js';
 import type { ChildEntry, ChildrenView } from './membership-snapshot.js';
+import { NotAuthorisedLog } from './noauth.js';
 import type { NewSession, SessionStateChange, WatchEvent, ZkSession } from './session.js';
 
 export type CacheState = 'idle' | 'running' | 'closed';
@@ -36,9 +41,14 @@ export interface ChildrenCacheOptions {
   readonly retryMaxMs?: number;
   readonly logger?: Logger;
   readonly timers?: Timers;
+  /** Child reads outstanding at once (default 64); more wait in a queue. */
+  readonly maxInFlight?: number;
   /** Called with a fresh view after each coalesced burst (never before the folder was read). */
   readonly onFlush: (view: ChildrenView) => void;
 }
+
+/** While reads are queued, views are delivered at most this often. */
+const BACKLOG_FLUSH_MS = 1000;
 
 /** Errors worth retrying as they are: the session or the connection, not the request. */
 const TRANSIENT = [
@@ -53,6 +63,7 @@ export class ChildrenCache {
   readonly #path: string;
   readonly #prefix: string;
   readonly #log: Logger;
+  readonly #noauth: NotAuthorisedLog;
   readonly #timers: Timers;
   readonly #coalescer: Coalescer;
   readonly #onFlush: (view: ChildrenView) => void;
@@ -72,6 +83,11 @@ export class ChildrenCache {
   readonly #retryData = new Set<string>();
   #retryTimer: unknown;
   #retryDelayMs: number;
+  readonly #maxInFlight: number;
+  /** Child reads waiting for a slot, in arrival order, without duplicates. */
+  readonly #queued = new Set<string>();
+  #active = 0;
+  #lastFlushAt = -Infinity;
 
   readonly #onFolderEvent = (_ev: WatchEvent): void => this.#readChildren();
   readonly #onChildEvent = (ev: WatchEvent): void => {
@@ -93,11 +109,13 @@ export class ChildrenCache {
     this.#path = opts.path;
     this.#prefix = `${opts.path}/`;
     this.#log = opts.logger ?? silentLogger;
+    this.#noauth = new NotAuthorisedLog(this.#log);
     this.#timers = opts.timers ?? realTimers;
     this.#onFlush = opts.onFlush;
     this.#retryMinMs = opts.retryMinMs ?? 100;
     this.#retryMaxMs = Math.max(this.#retryMinMs, opts.retryMaxMs ?? 2000);
     this.#retryDelayMs = this.#retryMinMs;
+    this.#maxInFlight = Math.max(1, opts.maxInFlight ?? 64);
     this.#coalescer = new Coalescer({
       delayMs: opts.coalesceMs ?? 5,
       maxWaitMs: opts.maxWaitMs ?? 50,
@@ -137,12 +155,20 @@ export class ChildrenCache {
     this.#session.off('session', this.#onSession);
     this.#session.off('state', this.#onState);
     this.#coalescer.cancel();
+    this.#queued.clear();
     if (this.#retryTimer !== undefined) this.#timers.clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
   }
 
   #flush(): void {
     if (this.#state !== 'running' || this.#parent === undefined) return;
+    // A backlog of queued reads (thousands of children changed at once): a view per 50 ms
+    // would rebuild every snapshot over all members dozens of times; one a second will do.
+    const now = performance.now();
+    if (this.#queued.size > 0 && now - this.#lastFlushAt < BACKLOG_FLUSH_MS) {
+      this.#coalescer.markDirty();
+      return;
+    }
     if (!this.#synced) {
       // The first view waits for every read in flight: a starting node must not route
       // to half of the members.
@@ -152,6 +178,7 @@ export class ChildrenCache {
       }
       this.#synced = true;
     }
+    this.#lastFlushAt = now;
     this.#onFlush({
       parent: this.#parent,
       children: new Map(this.#children),
@@ -210,10 +237,26 @@ export class ChildrenCache {
       .finally(() => c.readEnded());
   }
 
+  /** Reads a child now, or queues it while maxInFlight reads are outstanding. */
   #readData(name: string): void {
-    if (this.#state !== 'running') return;
+    if (this.#state !== 'running' || this.#queued.has(name)) return;
+    // Counted as in flight from now on, so the first snapshot waits for queued reads too.
+    this.#coalescer.readStarted();
+    if (this.#active >= this.#maxInFlight) this.#queued.add(name);
+    else this.#startRead(name);
+  }
+
+  #nextReads(): void {
+    for (const name of this.#queued) {
+      if (this.#active >= this.#maxInFlight || this.#state !== 'running') return;
+      this.#queued.delete(name);
+      this.#startRead(name);
+    }
+  }
+
+  #startRead(name: string): void {
     const c = this.#coalescer;
-    c.readStarted();
+    this.#active++;
     this.#session
       .getData(this.#prefix + name, this.#onChildEvent)
       .then(
@@ -235,7 +278,11 @@ export class ChildrenCache {
           } else this.#failed(name, err);
         },
       )
-      .finally(() => c.readEnded());
+      .finally(() => {
+        this.#active--;
+        c.readEnded();
+        this.#nextReads();
+      });
   }
 
   #succeeded(): void {
@@ -255,10 +302,11 @@ export class ChildrenCache {
         this.#coalescer.markDirty();
       }
     }
-    this.#log.debug(
-      { path: name === undefined ? this.#path : this.#prefix + name, code: e.code },
-      'read failed',
-    );
+    if (name !== undefined || !this.#noauth.report(err))
+      this.#log.debug(
+        { path: name === undefined ? this.#path : this.#prefix + name, code: e.code },
+        'read failed',
+      );
     if (this.#retryTimer !== undefined) return;
     const delay = this.#retryDelayMs;
     this.#retryDelayMs = Math.min(this.#retryMaxMs, delay * 2);

@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { RingleaderError } from '@ringleader/core';
 import { hasCode, zkError } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
+import { NOT_AUTHORISED_RETRY_MS, NotAuthorisedLog } from './noauth.js';
 import { type ClusterPaths, clusterPaths, validateNodeId } from './paths.js';
 import type { SessionStateChange, ZkSession } from './session.js';
 
@@ -45,6 +46,7 @@ export class NodeRegistry extends EventEmitter<RegistryEvents> {
   private readonly session: ZkSession;
   private readonly retryDelayMs: number;
   private readonly log: Logger;
+  private readonly noauth: NotAuthorisedLog;
   private info: NodeInfo;
   private stateValue: RegistrationState = 'unregistered';
   private registeredGeneration = -1;
@@ -65,6 +67,7 @@ export class NodeRegistry extends EventEmitter<RegistryEvents> {
     this.info = opts.info;
     this.retryDelayMs = opts.retryDelayMs ?? 200;
     this.log = (opts.logger ?? silentLogger).child({ component: 'zk-registry', node: opts.info.id });
+    this.noauth = new NotAuthorisedLog(this.log);
   }
 
   get state(): RegistrationState {
@@ -115,12 +118,16 @@ export class NodeRegistry extends EventEmitter<RegistryEvents> {
         try {
           await this.register();
         } catch (err) {
-          this.log.debug({ err }, 'registration failed; retrying');
+          const refused = this.noauth.report(err);
+          if (!refused) this.log.debug({ err }, 'registration failed; retrying');
           if (!this.retryTimer && this.stateValue !== 'closed') {
-            this.retryTimer = setTimeout(() => {
-              this.retryTimer = undefined;
-              this.kick();
-            }, this.retryDelayMs);
+            this.retryTimer = setTimeout(
+              () => {
+                this.retryTimer = undefined;
+                this.kick();
+              },
+              refused ? NOT_AUTHORISED_RETRY_MS : this.retryDelayMs,
+            );
             this.retryTimer.unref();
           }
         }

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { RingleaderError } from '@ringleader/core';
 import zookeeper, { type Client, type State } from 'node-zookeeper-client';
+import type { AclPolicy, ZkAcl } from './acl.js';
 import {
   killSessionFromOutside,
   type RawClient,
@@ -58,6 +59,12 @@ export interface ZkSessionOptions {
   readonly reconnectDelayMs?: number;
   /** Credentials added to every client this session builds (addAuthInfo). */
   readonly auth?: readonly ZkAuth[];
+  /**
+   * ACLs of the znodes this session creates (acl.ts: clusterAclPolicy for the cluster
+   * credential, backendAclPolicy for a self-registering backend). Default: the library's
+   * open ACL (world:anyone:cdrwa).
+   */
+  readonly acl?: AclPolicy;
   readonly logger?: Logger;
   /** Monotonic clock in ms (injectable). Default performance.now. */
   readonly now?: () => number;
@@ -105,6 +112,8 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
   readonly opTimeoutMs: number;
   private readonly reconnectDelayMs: number;
   private readonly auth: readonly ZkAuth[];
+  /** How this session chooses the ACL of a znode it creates (undefined: open). */
+  readonly aclPolicy: AclPolicy | undefined;
   private readonly log: Logger;
   /** The monotonic clock (ms) every time of this session is measured on. */
   readonly now: () => number;
@@ -134,6 +143,7 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
     this.opTimeoutMs = opts.opTimeoutMs ?? this.requestedTimeoutMs;
     this.reconnectDelayMs = opts.reconnectDelayMs ?? 200;
     this.auth = opts.auth ?? [];
+    this.aclPolicy = opts.acl;
     this.log = (opts.logger ?? silentLogger).child({ component: 'zk-session' });
     this.now = opts.now ?? (() => performance.now());
     this.negotiatedMs = this.requestedTimeoutMs;
@@ -260,17 +270,56 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
     });
   }
 
-  /** Creates a znode; resolves with the created path (with the sequence suffix if any). */
+  /**
+   * Creates a znode; resolves with the created path (with the sequence suffix if any). The
+   * ACL is `acl` if given, else the session's policy for `path`, else the library's open ACL.
+   */
   create(
     path: string,
     data: Buffer | string | null = null,
     mode: CreateMode = 'persistent',
+    acl?: readonly ZkAcl[],
   ): Promise<string> {
     const buf = typeof data === 'string' ? Buffer.from(data) : (data ?? undefined);
+    const acls = toClientAcls(acl ?? this.aclPolicy?.aclFor(path));
     return this.run('create', path, (c, _g, cb) => {
-      if (buf) c.create(path, buf, MODES[mode], cb);
+      if (buf && acls) c.create(path, buf, acls, MODES[mode], cb);
+      else if (buf) c.create(path, buf, MODES[mode], cb);
+      else if (acls) c.create(path, acls, MODES[mode], cb);
       else c.create(path, MODES[mode], cb);
     });
+  }
+
+  /** The znode's ACL (ZooKeeper wants READ or ADMIN on it) and its stat (`aversion` inside). */
+  getACL(path: string): Promise<{ acl: ZkAcl[]; stat: ZnodeStat }> {
+    return this.run('getACL', path, (c, _g, cb) =>
+      c.getACL(path, (err, acls, stat) =>
+        cb(
+          err,
+          err
+            ? undefined
+            : {
+                // lib/ACL.js names the field `permission` (the @types say `perms`).
+                acl: (acls ?? []).map((a) => ({
+                  perms: (a as unknown as { permission: number }).permission,
+                  scheme: a.id.scheme,
+                  id: a.id.id,
+                })),
+                stat: convertStat(stat as Parameters<typeof convertStat>[0]),
+              },
+        ),
+      ),
+    );
+  }
+
+  /** Replaces the znode's ACL (needs ADMIN on it); `aclVersion` -1 (default) for any. */
+  setACL(path: string, acl: readonly ZkAcl[], aclVersion = -1): Promise<ZnodeStat> {
+    const acls = toClientAcls(acl) ?? [];
+    return this.run('setACL', path, (c, _g, cb) =>
+      c.setACL(path, acls, aclVersion, (err, stat) =>
+        cb(err, err ? undefined : convertStat(stat as Parameters<typeof convertStat>[0])),
+      ),
+    );
   }
 
   /** Creates every missing ancestor and `path` itself as empty persistent znodes. */
@@ -305,7 +354,13 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
   transaction(ops: readonly TxOp[]): Promise<TxResult[]> {
     for (const op of ops) validateZnodePath(op.path);
     return this.run('transaction', ops[0]?.path ?? '/', (c, _g, cb) =>
-      runTransaction(c, ops, (op) => MODES[op], cb),
+      runTransaction(
+        c,
+        ops,
+        (op) => MODES[op],
+        cb,
+        (path) => toClientAcls(this.aclPolicy?.aclFor(path)),
+      ),
     );
   }
 
@@ -512,4 +567,10 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
         });
     }
   }
+}
+
+/** Our plain ACL entries as the client library's ACL objects (undefined stays undefined). */
+function toClientAcls(acl: readonly ZkAcl[] | undefined): zookeeper.ACL[] | undefined {
+  if (acl === undefined || acl.length === 0) return undefined;
+  return acl.map((e) => new zookeeper.ACL(e.perms, new zookeeper.Id(e.scheme, e.id)));
 }

@@ -59,13 +59,15 @@ export function decodeStats(
   if (typeof backends !== 'object' || backends === null || Array.isArray(backends)) {
     return { ok: false, error: '`backends` must be an object' };
   }
-  const out: Record<string, BackendLoadSummary> = {};
+  const entries: Array<[string, BackendLoadSummary]> = [];
   for (const [id, s] of Object.entries(backends as Record<string, unknown>)) {
     if (typeof s !== 'object' || s === null) continue;
     const { ewmaMs, inFlight, requests } = s as Record<string, unknown>;
     if ((ewmaMs !== null && !okNumber(ewmaMs)) || !okNumber(inFlight) || !okNumber(requests)) continue;
-    out[id] = Object.freeze({ ewmaMs, inFlight, requests });
+    entries.push([id, Object.freeze({ ewmaMs, inFlight, requests })]);
   }
+  // fromEntries defines own properties: a peer's `"__proto__"` key cannot swap the prototype.
+  const out: Record<string, BackendLoadSummary> = Object.fromEntries(entries);
   return {
     ok: true,
     value: Object.freeze({ nodeId, at, summary: Object.freeze({ backends: Object.freeze(out) }) }),

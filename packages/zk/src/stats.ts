@@ -10,6 +10,7 @@ import type { LoadSummary } from '@ringleader/core';
 import { hasCode } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
 import { ChildrenCache } from './membership-cache.js';
+import { NotAuthorisedLog } from './noauth.js';
 import { type ClusterPaths, clusterPaths, validateNodeId } from './paths.js';
 import type { ZkSession } from './session.js';
 import { decodeStats, encodeStats, type PeerStats } from './stats-logic.js';
@@ -39,6 +40,7 @@ export class StatsPublisher {
   readonly #intervalMs: number;
   readonly #wall: () => number;
   readonly #log: Logger;
+  readonly #noauth: NotAuthorisedLog;
   #state: PublisherState = 'idle';
   /** The generation in which we created (own) the znode; -1: not created yet. */
   #ownedGen = -1;
@@ -55,6 +57,7 @@ export class StatsPublisher {
     this.#intervalMs = opts.intervalMs ?? 1000;
     this.#wall = opts.wallClock ?? Date.now;
     this.#log = (opts.logger ?? silentLogger).child({ component: 'stats-publisher' });
+    this.#noauth = new NotAuthorisedLog(this.#log);
   }
 
   get state(): PublisherState {
@@ -87,7 +90,7 @@ export class StatsPublisher {
     } catch (err) {
       // Ours but gone (deleted by an operator): create it again next time.
       if (hasCode(err, 'RL_ZK_NO_NODE')) this.#ownedGen = -1;
-      this.#log.debug({ err, path: this.path }, 'stats publish failed');
+      if (!this.#noauth.report(err)) this.#log.debug({ err, path: this.path }, 'stats publish failed');
     } finally {
       this.#busy = false;
     }

@@ -1,27 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CLUSTER_CONFIG } from '../codec/config.js';
 import { backends, context, fakeFacts } from '../testing/fakes.js';
 import type { ClusterConfig, PolicyName } from '../types.js';
 import type { ConsistentHashPolicy } from './consistent-hash.js';
 import { buildPolicy } from './index.js';
 import type { MaglevPolicy } from './maglev.js';
 
-const base: ClusterConfig = {
-  policy: 'round-robin',
-  hash: { kind: 'ip' },
-  ring: { vnodes: 160 },
-  maglev: {},
-  lrt: { decayMs: 10_000 },
-  healthCheck: {
-    path: '/healthz',
-    intervalMs: 2000,
-    timeoutMs: 1000,
-    rise: 2,
-    fall: 3,
-    expectStatus: [200, 399],
-  },
-  outlier: { consecutiveFailures: 5, baseEjectionMs: 10_000, maxEjectionMs: 300_000 },
-  retries: 2,
-};
+const base: ClusterConfig = { ...DEFAULT_CLUSTER_CONFIG, hash: { kind: 'ip' } };
 const list = backends(5);
 
 describe('buildPolicy', () => {

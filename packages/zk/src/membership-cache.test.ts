@@ -1,0 +1,92 @@
+// The bounded read pipeline of ChildrenCache, against a fake session (the watch and session
+// behaviour is covered against a real server in test/integration/zk-membership*.test.ts).
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { ChildrenCache } from './membership-cache.js';
+import type { ChildrenView } from './membership-snapshot.js';
+import type { ZkSession } from './session.js';
+
+/** getData replies are released by hand, so the test sees how many are outstanding. */
+class FakeSession extends EventEmitter {
+  generation = 0;
+  outstanding = 0;
+  maxOutstanding = 0;
+  reads = 0;
+  readonly #pending: Array<() => void> = [];
+  readonly names: string[];
+  constructor(names: string[]) {
+    super();
+    this.names = names;
+  }
+  getChildren() {
+    return Promise.resolve({ children: this.names, stat: { pzxid: 5n } });
+  }
+  watcher: ((ev: { type: string; path: string; generation: number }) => void) | undefined;
+  getData(path: string, watcher?: (ev: { type: string; path: string; generation: number }) => void) {
+    this.watcher = watcher;
+    this.outstanding++;
+    this.reads++;
+    this.maxOutstanding = Math.max(this.maxOutstanding, this.outstanding);
+    return new Promise((resolve) => {
+      this.#pending.push(() => {
+        this.outstanding--;
+        resolve({ data: Buffer.from(path), stat: { mzxid: 7n } });
+      });
+    });
+  }
+  /** Answers every outstanding read; resolves after their callbacks ran. */
+  async answerAll(): Promise<number> {
+    const batch = this.#pending.splice(0);
+    for (const f of batch) f();
+    await new Promise((r) => setImmediate(r));
+    return batch.length;
+  }
+}
+
+describe('ChildrenCache read pipeline', () => {
+  it('keepsAtMostMaxInFlightChildReadsOutstandingSoTheLivenessPingIsNotStuckBehindThousands', async () => {
+    const names = Array.from({ length: 1000 }, (_, i) => `b${i}`);
+    const s = new FakeSession(names);
+    const flushes: ChildrenView[] = [];
+    const cache = new ChildrenCache({
+      session: s as unknown as ZkSession,
+      path: '/f',
+      maxInFlight: 32,
+      coalesceMs: 0,
+      maxWaitMs: 0,
+      onFlush: (v) => flushes.push(v),
+    });
+    cache.start();
+    await new Promise((r) => setImmediate(r));
+    expect(s.outstanding).toBe(32);
+    let rounds = 0;
+    while ((await s.answerAll()) > 0) rounds++;
+    expect(s.maxOutstanding).toBe(32);
+    expect(s.reads).toBe(1000);
+    expect(rounds).toBe(Math.ceil(1000 / 32));
+    await new Promise((r) => setTimeout(r, 10));
+    // The first view waited for every read, queued ones included: never half the members.
+    expect(flushes.length).toBeGreaterThan(0);
+    expect(flushes.every((v) => v.children.size === 1000)).toBe(true);
+    cache.close();
+  });
+
+  it('readsAQueuedChildOnceHoweverManyEventsAskForIt', async () => {
+    const s = new FakeSession(['a', 'b', 'c']);
+    const cache = new ChildrenCache({
+      session: s as unknown as ZkSession,
+      path: '/f',
+      maxInFlight: 1,
+      onFlush: () => {},
+    });
+    cache.start();
+    await new Promise((r) => setImmediate(r));
+    // 'b' and 'c' wait; change events for 'c' while it waits add no read.
+    expect(s.reads).toBe(1);
+    s.watcher?.({ type: 'data', path: '/f/c', generation: 0 });
+    s.watcher?.({ type: 'data', path: '/f/c', generation: 0 });
+    while ((await s.answerAll()) > 0);
+    expect(s.reads).toBe(3);
+    cache.close();
+  });
+});
