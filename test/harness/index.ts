@@ -41,3 +41,15 @@ export async function startZooKeeper(opts: StartOptions = {}): Promise<ZkEnsembl
   if (!localZooKeeperAvailable()) throw new Error(HOW_TO_GET_ZOOKEEPER);
   return startLocal(opts);
 }
+
+export type {
+  ClusterMode,
+  ExitInfo,
+  LocalBackend,
+  LocalCluster,
+  LocalClusterOptions,
+  LocalNode,
+  NodeStatus,
+  StandbyBehaviour,
+} from './cluster.js';
+export { BACKEND_SCRIPT, CLI_BIN, startLocalCluster } from './cluster.js';

@@ -1,0 +1,145 @@
+// What `ringleader demo` prints: the banner (where everything listens, with pids), one line per
+// second of traffic, failover and process events, and the closing summary. Pure text.
+import { type Interruption, shares, type Totals, type TrafficEvent, type Window } from './demo-traffic.js';
+
+export interface BannerInput {
+  readonly cluster: string;
+  readonly sessionTimeoutMs: number;
+  readonly standby: 'forward' | 'reject';
+  readonly rate: number;
+  readonly zk: {
+    readonly connect: string;
+    readonly servers: ReadonlyArray<{
+      readonly id: string;
+      readonly address: string;
+      readonly pid: number | null;
+      readonly mode?: string | undefined;
+    }>;
+  };
+  readonly nodes: ReadonlyArray<{
+    readonly id: string;
+    readonly pid: number | null;
+    readonly proxyUrl: string;
+    readonly adminUrl: string;
+    readonly role?: string | undefined;
+    readonly epoch?: number | null | undefined;
+  }>;
+  readonly backends: ReadonlyArray<{
+    readonly id: string;
+    readonly url: string;
+    readonly pid: number | null;
+  }>;
+  readonly logDir: string;
+  readonly keepLogs: boolean;
+  /** How the user runs the CLI, e.g. `pnpm ringleader`. */
+  readonly cli: string;
+  readonly stateFile: string;
+}
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** Local wall-clock time with milliseconds: 17:20:05.123. */
+export function clock(ms: number): string {
+  const d = new Date(ms);
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}
+
+/** 1840 → "1.84 s", 320 → "320 ms". */
+export function duration(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
+}
+
+const pidText = (pid: number | null) => (pid === null ? 'not running' : `pid ${pid}`);
+
+export function bannerLines(b: BannerInput): string[] {
+  const nodeW = Math.max(...b.nodes.map((n) => n.id.length), 2);
+  const out = [
+    `ringleader demo: ${b.zk.servers.length}-server ZooKeeper ensemble, ${b.nodes.length} LB nodes ` +
+      `(active-passive, standby: ${b.standby}), ${b.backends.length} backends, all on this machine`,
+    '',
+    `ZooKeeper  ${b.zk.connect}   (cluster "${b.cluster}", node session timeout ${b.sessionTimeoutMs} ms)`,
+  ];
+  for (const s of b.zk.servers) {
+    out.push(`  ${pad(s.id, 6)}${pad(s.address, 17)}${pad(s.mode ?? '', 10)}${pidText(s.pid)}`);
+  }
+  out.push('LB nodes');
+  for (const n of b.nodes) {
+    const role = n.role === 'leader' ? `LEADER epoch ${n.epoch ?? '?'}` : (n.role ?? '?');
+    out.push(
+      `  ${pad(n.id, nodeW + 2)}${pad(role, 16)}proxy ${pad(n.proxyUrl, 24)}` +
+        `admin+dashboard ${pad(`${n.adminUrl}/`, 25)}${pidText(n.pid)}`,
+    );
+  }
+  out.push(
+    `backends (registered as znodes /ringleader/${b.cluster}/backends/<id>; each answers with its id)`,
+  );
+  for (const be of b.backends) out.push(`  ${pad(be.id, nodeW + 2)}${pad(be.url, 24)}${pidText(be.pid)}`);
+  const leader = b.nodes.find((n) => n.role === 'leader');
+  out.push(
+    `logs: ${b.logDir}${b.keepLogs ? '' : ' (removed at exit; --keep-logs keeps them)'}`,
+    `state: ${b.stateFile}`,
+    '',
+    `traffic: ${b.rate} req/s spread over the ${b.nodes.length} proxy ports, like DNS round-robin ` +
+      (b.standby === 'forward'
+        ? '(standbys forward to the leader, so only the leader’s death interrupts it)'
+        : '(standbys answer 503 + x-ringleader-leader; the client follows that header)'),
+    `kill the leader: \`${b.cli} demo kill-leader\` or \`kill -9 ${leader?.pid ?? '<leader pid>'}\`` +
+      (leader ? ` (${leader.id})` : ''),
+    `also try: \`${b.cli} status --zk ${b.zk.connect}\`` +
+      (b.cluster === 'default' ? '' : ` --cluster ${b.cluster}`) +
+      ` · \`curl ${b.nodes[0]?.proxyUrl ?? ''}/hello\` · \`${b.cli} demo kill-leader --signal SIGTERM\` (graceful)`,
+    'Ctrl-C stops everything.',
+    '',
+  );
+  return out;
+}
+
+export function windowHeader(ids: readonly string[]): string {
+  return `${pad('TIME', 14)}${lpad('REQ', 5)}${lpad('ERR', 5)}  ${pad('SERVED BY', 18)}SHARE PER BACKEND (${ids.join(' ')})`;
+}
+
+/** One line per second: requests, errors, serving leader and epoch, share per backend. */
+export function windowLine(at: number, w: Window, ids: readonly string[]): string {
+  const served = w.node === undefined ? '-' : `${w.node} epoch ${w.epoch ?? '?'}`;
+  const ok = w.requests - w.errors;
+  const share =
+    ok === 0
+      ? 'no successful request'
+      : [...shares(w.byBackend, ids)].map(([id, pct]) => `${id} ${lpad(String(pct), 3)}%`).join('  ');
+  let line = `${pad(clock(at), 14)}${lpad(String(w.requests), 5)}${lpad(String(w.errors), 5)}  ${pad(served, 18)}${share}`;
+  if (w.errors > 0) {
+    line += `   errors: ${w.causes.map(([c, n]) => `${n}× ${c}`).join(', ')}`;
+  }
+  return line;
+}
+
+function who(p: { node: string | undefined; epoch: number | undefined }): string {
+  return `${p.node ?? '?'} (epoch ${p.epoch ?? '?'})`;
+}
+
+export function interruptionText(it: Interruption): string {
+  const what = it.failover ? `FAILOVER ${who(it.from)} → ${who(it.to)}` : `interruption, still ${who(it.to)}`;
+  return (
+    `${what}: traffic interrupted ${duration(it.gapMs)} ` +
+    `(last success ${clock(it.lastOkAt)} → first success ${clock(it.firstOkAt)}), ` +
+    `${it.errors} failed request${it.errors === 1 ? '' : 's'}`
+  );
+}
+
+export function eventLine(ev: TrafficEvent): string {
+  if (ev.kind === 'interruption') return `>>> ${interruptionText(ev)}`;
+  return `>>> leader changed ${who(ev.from)} → ${who(ev.to)} at ${clock(ev.at)} with no failed request`;
+}
+
+export function summaryLines(t: Totals, seconds: number): string[] {
+  const out = [
+    `summary: ${t.requests} requests in ${seconds.toFixed(1)} s, ${t.errors} failed` +
+      (t.interruptions.length === 0
+        ? ', no interruption'
+        : `, ${t.interruptions.length} interruption${t.interruptions.length === 1 ? '' : 's'}:`),
+  ];
+  for (const it of t.interruptions) out.push(`  ${interruptionText(it)}`);
+  return out;
+}

@@ -1,0 +1,248 @@
+// The pure half of `ringleader status`: ZooKeeper's view (readClusterStatus) joined with each
+// node's own /status document into one value, shown as tables or printed as JSON. Ring
+// agreement is judged against the membership version ZooKeeper reports: every node that
+// routes from the current membership holds a snapshot of exactly that version.
+import { formatHashSource, HASH_POLICIES } from '@ringleader/core';
+import type { ClusterStatus } from '@ringleader/zk';
+import { dash, hostPort, renderTable } from './table.js';
+
+/** The part of a node's GET /status this command reads; anything else is ignored. */
+export interface NodeDoc {
+  readonly role?: string;
+  readonly epoch?: number | null;
+  readonly serving?: boolean;
+  readonly lifecycle?: string;
+  readonly session?: { readonly state?: string };
+  readonly snapshot?: { readonly version?: number; readonly policy?: string };
+  readonly backends?: readonly { readonly id: string; readonly health?: string }[];
+}
+
+/** Per node: its /status document, or why it could not be had. */
+export type NodeFetch = { readonly doc: NodeDoc } | { readonly error: string };
+
+export interface NodeView {
+  readonly id: string;
+  readonly adminUrl: string | null;
+  /** From the election folder (the authority): leader, standby, or none (not contending). */
+  readonly electionRole: 'leader' | 'standby' | 'none';
+  readonly reachable: boolean;
+  readonly error: string | null;
+  /** The node's own view; null when it could not be asked. */
+  readonly role: string | null;
+  readonly epoch: number | null;
+  readonly session: string | null;
+  readonly snapshotVersion: number | null;
+  readonly policy: string | null;
+  readonly serving: boolean | null;
+  /** snapshotVersion equals ZooKeeper's membership version (null when unknown). */
+  readonly inAgreement: boolean | null;
+}
+
+export interface BackendView {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  readonly weight: number;
+  readonly state: string;
+  readonly zone: string | null;
+  readonly format: string;
+  /** Health as each reachable node sees it ('-' when the backend is not in its snapshot). */
+  readonly health: Readonly<Record<string, string>>;
+}
+
+export interface StatusView {
+  readonly cluster: string;
+  readonly zk: string;
+  readonly at: string;
+  readonly leader: {
+    readonly id: string | null;
+    readonly epoch: number | null;
+    readonly since: string | null;
+    readonly proxyUrl: string | null;
+    readonly adminUrl: string | null;
+  } | null;
+  readonly membershipVersion: number;
+  readonly agreement: { readonly agreed: boolean; readonly disagreeing: readonly string[] };
+  readonly nodes: readonly NodeView[];
+  readonly backends: readonly BackendView[];
+  readonly rejected: readonly { readonly path: string; readonly code: string; readonly message: string }[];
+  readonly config: {
+    readonly exists: boolean;
+    readonly version: number;
+    readonly policy: string | null;
+    readonly hash: string | null;
+    readonly error: string | null;
+  };
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** Where to ask a node: the leader znode's adminUrl for the leader, else host:adminPort of its registration. */
+export function adminUrlOf(node: ClusterStatus['nodes'][number], status: ClusterStatus): string | null {
+  const leader = status.leader?.info;
+  if (leader && leader.id === node.id && typeof leader.adminUrl === 'string') return leader.adminUrl;
+  const host = str(node.info?.host);
+  const port = num(node.info?.adminPort);
+  if (host === null || port === null) return null;
+  const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${hostPort(h, port)}`;
+}
+
+export function buildStatusView(
+  status: ClusterStatus,
+  fetched: ReadonlyMap<string, NodeFetch>,
+  meta: { zk: string; at: Date },
+): StatusView {
+  const reference = status.backends.version;
+  const leaderSeq = status.election[0];
+  const nodes: NodeView[] = status.nodes.map((n) => {
+    const f = fetched.get(n.id);
+    const doc = f !== undefined && 'doc' in f ? f.doc : undefined;
+    const electionRole =
+      leaderSeq?.id === n.id ? 'leader' : status.election.some((c) => c.id === n.id) ? 'standby' : 'none';
+    const snapshotVersion = num(doc?.snapshot?.version);
+    return {
+      id: n.id,
+      adminUrl: adminUrlOf(n, status),
+      electionRole,
+      reachable: doc !== undefined,
+      error: f === undefined ? 'no admin address in its registration' : 'error' in f ? f.error : null,
+      role: str(doc?.role),
+      epoch: num(doc?.epoch),
+      session: str(doc?.session?.state),
+      snapshotVersion,
+      policy: str(doc?.snapshot?.policy),
+      serving: typeof doc?.serving === 'boolean' ? doc.serving : null,
+      inAgreement: snapshotVersion === null ? null : snapshotVersion === reference,
+    };
+  });
+  const healthBy = new Map<string, Map<string, string>>();
+  for (const n of nodes) {
+    const f = fetched.get(n.id);
+    if (f === undefined || !('doc' in f)) continue;
+    const m = new Map<string, string>();
+    for (const b of f.doc.backends ?? []) if (typeof b.id === 'string') m.set(b.id, str(b.health) ?? '?');
+    healthBy.set(n.id, m);
+  }
+  const backends: BackendView[] = status.backends.backends.map((b) => ({
+    id: b.id,
+    host: b.host,
+    port: b.port,
+    weight: b.weight,
+    state: b.state,
+    zone: b.zone ?? null,
+    format: b.format,
+    health: Object.fromEntries([...healthBy].map(([node, m]) => [node, m.get(b.id) ?? '-'])),
+  }));
+  const li = status.leader?.info;
+  const cfg = status.config;
+  return {
+    cluster: status.cluster,
+    zk: meta.zk,
+    at: meta.at.toISOString(),
+    leader: li
+      ? {
+          id: str(li.id),
+          epoch: num(li.epoch),
+          since: str(li.since),
+          proxyUrl: str(li.proxyUrl),
+          adminUrl: str(li.adminUrl),
+        }
+      : null,
+    membershipVersion: reference,
+    agreement: {
+      agreed: nodes.every((n) => n.inAgreement !== false),
+      disagreeing: nodes.filter((n) => n.inAgreement === false).map((n) => n.id),
+    },
+    nodes,
+    backends,
+    rejected: status.backends.rejected.map((r) => ({ path: r.path, code: r.code, message: r.message })),
+    config: {
+      exists: cfg.exists,
+      version: cfg.version,
+      policy: cfg.config?.policy ?? null,
+      hash:
+        cfg.config?.hash && HASH_POLICIES.has(cfg.config.policy) ? formatHashSource(cfg.config.hash) : null,
+      error: cfg.error ? `${cfg.error.message} [${cfg.error.code}]` : null,
+    },
+  };
+}
+
+const yesNo = (v: boolean | null) => (v === null ? '-' : v ? 'yes' : 'no');
+
+function agreementLine(v: StatusView): string {
+  const asked = v.nodes.filter((n) => n.snapshotVersion !== null);
+  if (v.nodes.length === 0) return `no nodes registered; ZooKeeper membership version ${v.membershipVersion}`;
+  if (asked.length === 0)
+    return `unknown: no node answered (ZooKeeper membership version ${v.membershipVersion})`;
+  if (v.agreement.agreed) {
+    return `agreed: ${asked.length} node${asked.length === 1 ? '' : 's'} on snapshot ${v.membershipVersion} (= ZooKeeper)`;
+  }
+  return (
+    `DISAGREE: ${v.agreement.disagreeing.join(', ')} not on ZooKeeper's membership version ` +
+    `${v.membershipVersion} (still propagating, or cut off from ZooKeeper)`
+  );
+}
+
+/** The human form: summary lines, then NODES, BACKENDS (with each node's health view), REJECTED. */
+export function formatStatus(v: StatusView): string {
+  const l = v.leader;
+  const leader = l
+    ? `${dash(l.id)} epoch ${dash(l.epoch)} since ${dash(l.since)}${l.proxyUrl ? ` · proxy ${l.proxyUrl}` : ''}`
+    : 'none (no leader znode)';
+  const c = v.config;
+  const config = !c.exists
+    ? 'none in ZooKeeper (nodes use their own routing settings)'
+    : c.error
+      ? `INVALID (nodes keep their last good config): ${c.error}`
+      : `${c.policy}${c.hash ? ` hash ${c.hash}` : ''} (znode version ${c.version})`;
+  let out =
+    `cluster ${v.cluster} at ${v.zk}\n` +
+    `leader:  ${leader}\n` +
+    `config:  ${config}\n` +
+    `ring:    ${agreementLine(v)}\n`;
+
+  if (v.nodes.length > 0) {
+    out += `\nNODES\n`;
+    out += renderTable(
+      ['ID', 'ROLE', 'EPOCH', 'SESSION', 'SNAPSHOT', 'SERVING', 'ADMIN'],
+      v.nodes.map((n) => {
+        const role = n.role ?? `${n.electionRole}?`;
+        const snap =
+          n.snapshotVersion === null
+            ? '-'
+            : n.inAgreement === false
+              ? `${n.snapshotVersion} (zk ${v.membershipVersion})`
+              : String(n.snapshotVersion);
+        const admin = n.reachable ? dash(n.adminUrl) : `${dash(n.adminUrl)} unreachable: ${dash(n.error)}`;
+        return [n.id, role, dash(n.epoch), dash(n.session), snap, yesNo(n.serving), admin];
+      }),
+    );
+  }
+
+  const asked = v.nodes.filter((n) => n.reachable).map((n) => n.id);
+  out += `\nBACKENDS (membership version ${v.membershipVersion})\n`;
+  if (v.backends.length === 0) out += 'none\n';
+  else {
+    out += renderTable(
+      ['ID', 'ADDRESS', 'WEIGHT', 'STATE', 'ZONE', ...asked.map((id) => `HEALTH@${id}`)],
+      v.backends.map((b) => [
+        b.id,
+        hostPort(b.host, b.port),
+        String(b.weight),
+        b.state,
+        dash(b.zone),
+        ...asked.map((id) => b.health[id] ?? '-'),
+      ]),
+    );
+  }
+  if (v.rejected.length > 0) {
+    out += `\nREJECTED (not routed)\n`;
+    out += renderTable(
+      ['PATH', 'CODE', 'PROBLEM'],
+      v.rejected.map((r) => [r.path, r.code, r.message]),
+    );
+  }
+  return out;
+}

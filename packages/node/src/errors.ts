@@ -1,0 +1,40 @@
+// The error catalogue of @ringleader/node: every code the data plane answers with, its meaning
+// and HTTP status. docs/errors.md documents each code (section "Node"); a test keeps the two in step.
+import { RingleaderError } from '@ringleader/core';
+
+export const NODE_ERRORS = {
+  RL_NO_BACKEND: { status: 503, message: 'no eligible backend' },
+  RL_UPSTREAM_CONNECT: { status: 502, message: 'could not connect to a backend' },
+  RL_UPSTREAM_RESET: { status: 502, message: 'backend closed the connection before responding' },
+  RL_UPSTREAM_TIMEOUT: { status: 504, message: 'backend did not respond in time' },
+  RL_UPSTREAM_ERROR: { status: 502, message: 'backend request failed' },
+  RL_NOT_LEADER: { status: 503, message: 'this node does not proxy right now' },
+  RL_LEADER_UNREACHABLE: { status: 503, message: 'could not forward the request to the leader' },
+  RL_HEADERS_TOO_LARGE: { status: 431, message: 'request headers are larger than the limit' },
+  RL_TOO_MANY_HEADERS: { status: 431, message: 'request has more header fields than the limit' },
+  RL_BODY_TOO_LARGE: { status: 413, message: 'request body is larger than the limit' },
+  RL_CLIENT_TIMEOUT: { status: 408, message: 'the client did not send the request in time' },
+  RL_BAD_REQUEST: { status: 400, message: 'malformed or ambiguous request' },
+  RL_METHOD_NOT_ALLOWED: { status: 405, message: 'method is not proxied' },
+  RL_INTERNAL: { status: 500, message: 'unexpected error in the proxy' },
+  RL_TLS_RELOAD_FAILED: {
+    status: 500,
+    message: 'TLS key or certificate refused; the pair in force is kept',
+  },
+} as const;
+
+export type NodeErrorCode = keyof typeof NODE_ERRORS;
+
+export function nodeError(
+  code: NodeErrorCode,
+  detail: string,
+  opts: { field?: string; path?: string; cause?: unknown } = {},
+): RingleaderError {
+  const entry = NODE_ERRORS[code];
+  return new RingleaderError(code, `${entry.message}: ${detail}`, { ...opts, status: entry.status });
+}
+
+/** The JSON body every data-plane error response carries: `{ code, message }`. */
+export function errorBody(code: NodeErrorCode, detail: string): string {
+  return JSON.stringify({ code, message: `${NODE_ERRORS[code].message}: ${detail}` });
+}

@@ -1,0 +1,49 @@
+// @ringleader/node: the LB process. This index exports the data plane, health checks and
+// metrics; the role controller, config loading and the entry point export from their modules.
+
+export { ConfigError, ENV_KEYS, loadNodeConfig, parseConfigText } from './config/load.js';
+export { type ListenAddress, type NodeConfig, parseListen, validateNodeConfig } from './config/schema.js';
+export { errorBody, NODE_ERRORS, type NodeErrorCode, nodeError } from './errors.js';
+export {
+  type CheckSettings,
+  HealthChecker,
+  type HealthCheckerOptions,
+  nextCheckDelay,
+} from './health/checker.js';
+export { type ProbeResult, type ProbeSettings, type ProbeTarget, probe } from './health/probe.js';
+export {
+  type BackendMetrics,
+  createMetrics,
+  DURATION_BUCKETS,
+  type HealthStateLabel,
+  LEADER_LABEL,
+  type LimitReason,
+  type MetricsOptions,
+  NO_BACKEND_LABEL,
+  type NodeMetrics,
+  type UpstreamErrorKind,
+} from './metrics.js';
+export { type NodeAddresses, RINGLEADER_VERSION, RingleaderNode, type StartOptions } from './node.js';
+export { type RunOptions, runNode } from './process.js';
+export { createDataPlane } from './proxy/dataplane.js';
+export { forwardedFor, parseTrustedProxies, type TrustedProxies } from './proxy/trust.js';
+export type {
+  DataPlane,
+  DataPlaneLimits,
+  DataPlaneOptions,
+  DataPlaneStats,
+  DataPlaneTimeouts,
+  GateDecision,
+  LoadFeed,
+  PassiveHealthFeed,
+} from './proxy/types.js';
+export { buildStatus } from './status.js';
+export {
+  type CertificateInfo,
+  CertificateReloader,
+  checkTlsMaterial,
+  loadTls,
+  type ReloadResult,
+  readTlsFiles,
+  type TlsFiles,
+} from './tls.js';

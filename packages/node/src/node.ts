@@ -1,0 +1,387 @@
+// One LB node: a ZooKeeper session, registration, election, membership and config watches,
+// health checks, the data plane and the admin listener, wired so that data flows one way:
+// watch → validated snapshot → atomic swap → pick per request. Nothing on the request path
+// awaits ZooKeeper.
+import { HealthTable, LoadTracker } from '@ringleader/core';
+import {
+  ClusterAdmin,
+  ConfigWatcher,
+  ensureClusterPaths,
+  freshSummaries,
+  LeaderElection,
+  LeaderWatcher,
+  MembershipWatcher,
+  NodeRegistry,
+  NotAuthorisedLog,
+  PeerStatsWatcher,
+  StatsPublisher,
+  ZkSession,
+  zkSecurity,
+} from '@ringleader/zk';
+import type { FastifyInstance } from 'fastify';
+import { type Logger, pino } from 'pino';
+import { createAdminServer } from './admin/server.js';
+import type { NodeConfig } from './config/schema.js';
+import { installDashboard } from './dashboard/index.js';
+import { HealthChecker } from './health/checker.js';
+import { createMetrics, type NodeMetrics } from './metrics.js';
+import { createDataPlane } from './proxy/dataplane.js';
+import type { DataPlane } from './proxy/types.js';
+import { RoleController } from './role/controller.js';
+import { fallbackClusterConfig, RoutingState } from './routing.js';
+import { buildStatus } from './status.js';
+import { CertificateReloader, loadTls, type ReloadResult, type SecureContextTarget } from './tls.js';
+
+export const RINGLEADER_VERSION = '0.1.0';
+
+export interface NodeAddresses {
+  readonly proxyUrl: string;
+  readonly adminUrl: string;
+}
+
+export interface StartOptions {
+  readonly logger?: Logger;
+  /** Called after the admin server is built, before it listens (dashboard, SSE). */
+  readonly extendAdmin?: (app: FastifyInstance, node: RingleaderNode) => void | Promise<void>;
+}
+
+export class RingleaderNode {
+  readonly config: NodeConfig;
+  readonly log: Logger;
+  readonly metrics: NodeMetrics;
+  readonly session: ZkSession;
+  readonly load: LoadTracker;
+  readonly health: HealthTable;
+  readonly checker: HealthChecker;
+  readonly routing: RoutingState;
+  readonly roles: RoleController;
+  readonly membership: MembershipWatcher;
+  readonly configWatch: ConfigWatcher;
+  readonly leaderWatch: LeaderWatcher;
+  readonly admin: ClusterAdmin;
+  readonly dataPlane: DataPlane;
+  readonly startedAt = new Date();
+  #election: LeaderElection | undefined;
+  #registry: NodeRegistry | undefined;
+  #statsPublisher: StatsPublisher | undefined;
+  #peerStats: PeerStatsWatcher | undefined;
+  #adminApp: FastifyInstance | undefined;
+  #addresses: NodeAddresses | undefined;
+  #stopping: Promise<void> | undefined;
+  #tls: ReturnType<typeof loadTls> | undefined;
+  #tlsReloader: CertificateReloader | undefined;
+
+  constructor(config: NodeConfig, opts: { logger?: Logger } = {}) {
+    this.config = config;
+    this.log = (opts.logger ?? pino({ level: config.log.level })).child({
+      node: config.nodeId,
+      cluster: config.cluster,
+    });
+    this.metrics = createMetrics();
+    const zkLog = this.log.child({ component: 'zk' });
+    this.session = new ZkSession({
+      connectString: config.zookeeper.connect,
+      sessionTimeoutMs: config.zookeeper.sessionTimeoutMs,
+      logger: zkLog,
+      // The digest credential, and the ACLs of everything this node creates (docs/security.md).
+      ...zkSecurity({
+        cluster: config.cluster,
+        credential: config.zookeeper.auth,
+        backendCredential: config.zookeeper.backendAuth,
+        readAcl: config.zookeeper.readAcl,
+      }),
+    });
+    const fallback = fallbackClusterConfig(config);
+    this.load = new LoadTracker({ decayMs: fallback.lrt.decayMs });
+    this.health = new HealthTable({ healthCheck: fallback.healthCheck, outlier: fallback.outlier });
+    this.checker = new HealthChecker({
+      table: this.health,
+      config: fallback.healthCheck,
+      metrics: this.metrics,
+      logger: this.log.child({ component: 'health' }),
+      load: this.load,
+    });
+    this.routing = new RoutingState({
+      fallback,
+      load: this.load,
+      health: this.health,
+      checker: this.checker,
+      metrics: this.metrics,
+      logger: this.log.child({ component: 'routing' }),
+      onSnapshot: (snap) => this.dataPlane?.onSnapshot(snap),
+    });
+    this.roles = new RoleController({
+      config,
+      logger: this.log.child({ component: 'role' }),
+      metrics: this.metrics,
+      holdsLease: () => this.#election?.holdsLease() ?? false,
+    });
+    this.membership = new MembershipWatcher({
+      session: this.session,
+      cluster: config.cluster,
+      logger: zkLog,
+    });
+    this.configWatch = new ConfigWatcher({
+      session: this.session,
+      cluster: config.cluster,
+      fallback,
+      logger: zkLog,
+    });
+    this.leaderWatch = new LeaderWatcher({ session: this.session, cluster: config.cluster, logger: zkLog });
+    this.admin = new ClusterAdmin({ session: this.session, cluster: config.cluster });
+    // Read and checked now (a bad pair stops the start with RL_TLS_RELOAD_FAILED naming the file).
+    this.#tls = config.proxy.tls ? loadTls(config.proxy.tls) : undefined;
+    this.dataPlane = createDataPlane({
+      nodeId: config.nodeId,
+      getSnapshot: () => this.routing.snapshot,
+      getEpoch: () => this.roles.stampEpoch(),
+      gate: () => this.roles.gate(),
+      // Stop-serving's lease, asked again right before each write to a backend (proxy/pools.ts).
+      ...(config.mode === 'active-passive' && config.onCoordinatorLoss === 'stop-serving'
+        ? { stillServing: () => this.session.now() < this.session.leaseValidUntil() }
+        : {}),
+      waitForGateChange: (ms) => this.roles.waitForGateChange(ms),
+      isDraining: () => this.roles.facts.lifecycle === 'draining',
+      load: this.load,
+      health: this.checker,
+      retries: config.retries,
+      exposeBackendHeader: config.exposeBackendHeader,
+      trustedProxies: config.trustedProxies,
+      timeouts: config.timeouts,
+      limits: config.limits,
+      ...(this.#tls ? { tls: this.#tls } : {}),
+      logger: this.log.child({ component: 'proxy' }),
+      metrics: this.metrics,
+    });
+  }
+
+  /** Built in start(), once the URLs written into the leader znode are known. */
+  get election(): LeaderElection | undefined {
+    return this.#election;
+  }
+
+  get addresses(): NodeAddresses | undefined {
+    return this.#addresses;
+  }
+
+  /**
+   * SIGHUP: re-reads proxy.tls and swaps the pair in for new handshakes (open connections keep
+   * theirs); a bad pair keeps the one in force and is logged (RL_TLS_RELOAD_FAILED). tls.ts.
+   */
+  reloadTls(): ReloadResult | undefined {
+    const files = this.config.proxy.tls;
+    if (!files) {
+      this.log.info('reload requested, but proxy.tls is not configured: nothing to reload');
+      return undefined;
+    }
+    this.#tlsReloader ??= new CertificateReloader({
+      files,
+      target: this.dataPlane.app.server as unknown as SecureContextTarget,
+      logger: this.log.child({ component: 'tls' }),
+      ...(this.#tls ? { current: this.#tls.info } : {}),
+    });
+    return this.#tlsReloader.reload();
+  }
+
+  /** Listens on both ports, then joins the cluster. Resolves once listening; ZooKeeper may still be connecting. */
+  async start(opts: StartOptions = {}): Promise<NodeAddresses> {
+    const { config } = this;
+    this.#wireEvents();
+
+    const proxy = await this.dataPlane.listen(config.proxy.listen);
+    this.#adminApp = await createAdminServer({
+      isReady: () => this.roles.isServing(),
+      status: () => buildStatus(this),
+      metrics: async () => ({
+        contentType: this.metrics.registry.contentType,
+        body: await this.metrics.registry.metrics(),
+      }),
+      actions: {
+        resign: async () => {
+          const role = this.#election?.role ?? 'candidate';
+          if (role !== 'leader') return { resigned: false, reason: `this node is ${role}` };
+          await this.#election?.resign({ rejoin: true });
+          return { resigned: true };
+        },
+        drain: async (id) => void (await this.admin.drainBackend(id)),
+        undrain: async (id) => void (await this.admin.undrainBackend(id)),
+      },
+      ...(config.admin.token ? { token: config.admin.token } : {}),
+      logger: this.log,
+      extend: async (app: FastifyInstance) => {
+        installDashboard(app, this); // GET /, /events, /dashboard/* (see dashboard/index.ts)
+        await opts.extendAdmin?.(app, this);
+      },
+    });
+    await this.#adminApp.listen({ host: config.admin.listen.host, port: config.admin.listen.port });
+    const adminAddr = this.#adminApp.server.address();
+    const adminPort = typeof adminAddr === 'object' && adminAddr ? adminAddr.port : config.admin.listen.port;
+    const advertised = advertisedHost(config.proxy.listen.host, config.advertiseHost);
+    this.#addresses = {
+      proxyUrl: `${config.proxy.tls ? 'https' : 'http'}://${advertised}:${proxy.port}`,
+      adminUrl: `http://${advertisedHost(config.admin.listen.host, config.advertiseHost)}:${adminPort}`,
+    };
+
+    const election = new LeaderElection({
+      session: this.session,
+      nodeId: config.nodeId,
+      cluster: config.cluster,
+      urls: this.#addresses,
+      logger: this.log.child({ component: 'zk' }),
+    });
+    election.on('role', (change) => {
+      this.roles.onRoleChange(change);
+      this.roles.setOwnSequence(election.sequence);
+    });
+    this.#election = election;
+
+    this.session.start();
+    this.checker.start();
+    this.roles.setLifecycle('running');
+    void this.#join(proxy.port, adminPort);
+    this.log.info({ ...this.#addresses, mode: config.mode, zk: config.zookeeper.connect }, 'node started');
+    return this.#addresses;
+  }
+
+  /** Connects (retrying, with a clear log line while ZooKeeper is unreachable), then joins. */
+  async #join(proxyPort: number, adminPort: number): Promise<void> {
+    const { config } = this;
+    const waitMs = Math.max(2000, config.zookeeper.sessionTimeoutMs * 2);
+    const noauth = new NotAuthorisedLog(this.log.child({ component: 'zk' }));
+    while (this.#stopping === undefined) {
+      try {
+        await this.session.waitFor('connected', waitMs);
+        await ensureClusterPaths(this.session, config.cluster);
+        break;
+      } catch (err) {
+        if (this.#stopping !== undefined) return;
+        // Refused by the ACLs (no or another credential): logged, and the node goes on — it
+        // reads what it may, and the registry and election retry, reporting once a minute.
+        if (noauth.report(err)) break;
+        this.log.error(
+          {
+            code: 'RL_ZK_UNREACHABLE',
+            zk: config.zookeeper.connect,
+            waitedMs: waitMs,
+            cause: (err as Error).message,
+          },
+          `ZooKeeper unreachable at ${config.zookeeper.connect} within ${waitMs} ms; still trying`,
+        );
+      }
+    }
+    if (this.#stopping !== undefined) return;
+    this.membership.start();
+    this.configWatch.start();
+    this.leaderWatch.start();
+    this.#registry = new NodeRegistry({
+      session: this.session,
+      cluster: config.cluster,
+      logger: this.log.child({ component: 'zk' }),
+      info: {
+        id: config.nodeId,
+        host: advertisedHost(config.proxy.listen.host, config.advertiseHost),
+        proxyPort,
+        adminPort,
+        mode: config.mode,
+        version: RINGLEADER_VERSION,
+        startedAt: this.startedAt.toISOString(),
+      },
+    });
+    this.#registry.start();
+    this.#election?.start();
+    if (config.mode === 'active-active') {
+      this.#statsPublisher = new StatsPublisher({
+        session: this.session,
+        nodeId: config.nodeId,
+        cluster: config.cluster,
+        summary: () => this.load.snapshot(performance.now()),
+      }).start();
+      this.#peerStats = new PeerStatsWatcher({
+        session: this.session,
+        nodeId: config.nodeId,
+        cluster: config.cluster,
+        onPeers: (peers) => this.load.blend(freshSummaries(peers.values(), Date.now(), 5_000)),
+      }).start();
+    }
+  }
+
+  #wireEvents(): void {
+    this.session.on('state', (c) => this.roles.onSessionState(c.to, c.cause));
+    this.membership.on('snapshot', (m) => this.routing.setMembership(m.version, m.backends));
+    this.configWatch.on('config', (c) => this.routing.setConfig(c.config));
+    this.leaderWatch.on('leader', (l) => this.roles.onLeader(l));
+  }
+
+  /**
+   * Graceful stop: resign first (a standby takes over at once), stop accepting, let in-flight
+   * requests finish within drainTimeoutMs, then close the session (ephemerals go in ~ms).
+   */
+  stop(reason = 'stop requested'): Promise<void> {
+    this.#stopping ??= this.#stop(reason);
+    return this.#stopping;
+  }
+
+  /** Resolves once the leader znode names another node (or after `ms`). */
+  #successorKnown(ms: number): Promise<void> {
+    const named = () => {
+      const l = this.leaderWatch.current;
+      return l !== null && l.id !== this.config.nodeId;
+    };
+    if (named()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.leaderWatch.off('leader', check);
+        resolve();
+      };
+      const check = () => {
+        if (named()) done();
+      };
+      const timer = setTimeout(done, ms);
+      this.leaderWatch.on('leader', check);
+    });
+  }
+
+  async #stop(reason: string): Promise<void> {
+    this.log.info({ reason, role: this.roles.role }, 'node stopping');
+    // Draining: a leader serves until its resignation is through, then forwards what still
+    // reaches it to the successor; every answer asks keep-alive clients to reconnect elsewhere.
+    this.roles.setLifecycle('draining');
+    const wasLeader = this.#election?.role === 'leader';
+    if (wasLeader && this.#election) {
+      try {
+        await this.#election.resign({ rejoin: false });
+      } catch (err) {
+        this.log.warn({ err }, 'resign failed; the session close will hand over');
+      }
+      if (this.config.mode === 'active-passive')
+        await this.#successorKnown(this.config.zookeeper.sessionTimeoutMs);
+    }
+    // Give kept-alive clients one round trip to see `connection: close` before the listener goes.
+    await sleep(Math.min(this.config.drainTimeoutMs, DRAIN_ANNOUNCE_MS));
+    await this.dataPlane.close(this.config.drainTimeoutMs);
+    this.roles.setLifecycle('stopped');
+    this.checker.stop();
+    await this.#statsPublisher?.close();
+    this.#peerStats?.close();
+    this.membership.close();
+    this.configWatch.close();
+    this.leaderWatch.close();
+    await this.#election?.close();
+    await this.#registry?.close();
+    await this.session.close();
+    await this.roles.settle();
+    await this.#adminApp?.close();
+    this.log.info('node stopped');
+  }
+}
+
+const DRAIN_ANNOUNCE_MS = 1000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The address peers and clients can reach for a listen host (0.0.0.0 is not one). */
+function advertisedHost(host: string, configured: string | undefined): string {
+  const h = configured ?? (host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host);
+  return h.includes(':') && !h.startsWith('[') ? `[${h}]` : h;
+}

@@ -1,0 +1,263 @@
+// The proxy port: fastify + @fastify/http-proxy (reply-from/undici underneath) on live routing
+// snapshots. See flow.ts for the request path, upgrade.ts for websockets.
+//
+// Pools follow snapshots: each request compares the snapshot it read with the last one seen
+// (one identity check) and, on a change, closes the pools of backends that left — gracefully,
+// so their in-flight requests finish. `onSnapshot` does the same eagerly for callers that swap
+// snapshots while idle.
+//
+// Limits and timeouts, and who enforces them:
+// - maxHeaderBytes → Node's parser (maxHeaderSize) → clientError HPE_HEADER_OVERFLOW → 431
+// - maxHeaderCount → this module (rawHeaders) → 431
+// - maxBodyBytes   → content-length check before dispatch, LazyBody for chunked → 413
+// - requestMs      → Node's requestTimeout/headersTimeout (408 while the client is still
+//                    sending) and the attempt deadline (504 when headers are late overall)
+// - headersMs      → undici headersTimeout per attempt → 504
+// - connectMs      → undici connect timeout → retried like a refused connect
+// - idleMs         → client keep-alive (keepAliveTimeout) and response-body silence (bodyTimeout)
+// - maxConnectionsPerIp → conn-limit.ts on 'connection' (before parsing/TLS) → destroyed, metric
+// Request smuggling (CL+TE, duplicate or malformed CL, bare CR/LF, obs-fold) is refused by
+// llhttp in strict mode (insecureHTTPParser false) before any route runs → 400 via clientError.
+import type { IncomingMessage, ServerOptions } from 'node:http';
+import { ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
+import httpProxy from '@fastify/http-proxy';
+import type { RoutingSnapshot } from '@ringleader/core';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import { errorBody, NODE_ERRORS, type NodeErrorCode } from '../errors.js';
+import { createMetrics, type LimitReason } from '../metrics.js';
+import { limitConnectionsPerIp } from './conn-limit.js';
+import { Exchange } from './exchange.js';
+import { ProxyFlow } from './flow.js';
+import { UpstreamPools } from './pools.js';
+import { writeRawResponse } from './raw.js';
+import { forwardedFor, parseTrustedProxies } from './trust.js';
+import { UpgradeHandler } from './tunnel-plan.js';
+import type { DataPlane, DataPlaneOptions, DataPlaneStats } from './types.js';
+
+/** Methods never proxied: CONNECT (tunnels) and TRACE (reflects credentials). */
+const NOT_PROXIED = new Set(['CONNECT', 'TRACE']);
+
+export function createDataPlane(o: DataPlaneOptions): DataPlane {
+  const metrics = o.metrics ?? createMetrics({ defaultMetrics: false });
+  const trust = parseTrustedProxies(o.trustedProxies);
+  const proto = o.tls ? 'https' : 'http';
+  const t = o.timeouts;
+  const pools = new UpstreamPools({
+    connectMs: t.connectMs,
+    headersMs: t.headersMs,
+    bodyIdleMs: t.idleMs,
+    maxConnections: o.maxConnectionsPerBackend ?? 1024,
+    ...(o.stillServing ? { guard: o.stillServing.bind(o) } : {}),
+  });
+  const stats: DataPlaneStats = {
+    requests: 0,
+    inFlight: 0,
+    retries: 0,
+    noBackend: 0,
+    rejected: 0,
+    forwarded: 0,
+    held: 0,
+    upstreamErrors: 0,
+    limitRejections: 0,
+    tunnels: 0,
+    get pools() {
+      return pools.size;
+    },
+  };
+  const flow = new ProxyFlow(o, metrics, pools, stats);
+  const upgrades = new UpgradeHandler(o, metrics, stats, trust);
+  let closing = false;
+
+  const serverOptions: ServerOptions = {
+    maxHeaderSize: o.limits.maxHeaderBytes,
+    insecureHTTPParser: false,
+    // Checked in flow.ts instead, so the 400 carries the JSON error body like every other.
+    requireHostHeader: false,
+    requestTimeout: t.requestMs,
+    headersTimeout: t.requestMs,
+    keepAliveTimeout: t.idleMs,
+    // Node checks request/headers timeouts on this interval (default 30 s).
+    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(t.requestMs / 4))),
+  };
+
+  const refuse = (socket: Duplex, code: NodeErrorCode, reason: LimitReason, detail: string) => {
+    stats.limitRejections++;
+    metrics.limit(reason);
+    writeRawResponse(socket, NODE_ERRORS[code].status, errorBody(code, detail));
+  };
+
+  const app = Fastify({
+    // No fastify logger: with one, fastify builds a child logger per request. Our code logs
+    // through `o.logger` directly (debug on the request path), and reply-from's own per-attempt
+    // warn lines go nowhere (failures are counted in metrics instead).
+    logger: false,
+    logController: new LogController({ disableRequestLogging: true }),
+    ...(o.tls ? { https: { ...serverOptions, key: o.tls.key, cert: o.tls.cert } } : { http: serverOptions }),
+    keepAliveTimeout: t.idleMs,
+    requestTimeout: t.requestMs,
+    forceCloseConnections: 'idle',
+    // A request that arrives on a kept-alive connection while we close is still served (or
+    // forwarded to the successor): answering it 503 would fail a graceful hand-over.
+    return503OnClosing: false,
+    requestIdHeader: false,
+    clientErrorHandler(err: Error & { code?: string; reason?: string }, socket: Duplex) {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      // A response already under way cannot be replaced by an error page.
+      const current = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+      if (current?.headersSent) {
+        socket.destroy();
+        return;
+      }
+      o.logger?.debug({ err: err.code, reason: err.reason }, 'client error');
+      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+        refuse(
+          socket,
+          'RL_CLIENT_TIMEOUT',
+          'client_timeout',
+          `request not received within ${t.requestMs} ms`,
+        );
+      } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+        refuse(socket, 'RL_HEADERS_TOO_LARGE', 'header_size', `over ${o.limits.maxHeaderBytes} bytes`);
+      } else {
+        refuse(
+          socket,
+          'RL_BAD_REQUEST',
+          'bad_request',
+          `${err.code ?? 'parse error'}: ${err.reason ?? err.message}`,
+        );
+      }
+    },
+  }) as unknown as FastifyInstance;
+
+  app.decorateRequest('rl', null);
+  // Bodies are streamed, never parsed: fastify's built-in text/plain and JSON parsers would
+  // buffer them (and defeat the body limit and retry logic). @fastify/http-proxy then adds
+  // pass-through parsers; flow.ts hands the raw stream to each attempt through a LazyBody.
+  app.removeAllContentTypeParsers();
+  const send = (reply: FastifyReply, code: NodeErrorCode, detail: string) =>
+    reply
+      .code(NODE_ERRORS[code].status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(errorBody(code, detail));
+  app.setNotFoundHandler((request, reply) => {
+    send(reply, 'RL_METHOD_NOT_ALLOWED', `${request.method} is not proxied`);
+  });
+  app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      metrics.limit('bad_request');
+      stats.limitRejections++;
+      send(reply, 'RL_BAD_REQUEST', err.message);
+      return;
+    }
+    o.logger?.error({ err, method: request.method, url: request.url }, 'proxy handler failed');
+    send(reply, 'RL_INTERNAL', err.message);
+  });
+
+  const handler = (request: FastifyRequest, reply: FastifyReply, dest: string, options: object): void => {
+    const raw = request.raw;
+    const xffIn = raw.headers['x-forwarded-for'];
+    const fwd = forwardedFor(raw.socket.remoteAddress ?? '', xffIn, trust);
+    const ex = new Exchange(
+      raw,
+      performance.now(),
+      o.nodeId,
+      proto,
+      o.getEpoch(),
+      fwd.clientIp,
+      fwd.header,
+      fwd.peerTrusted,
+    );
+    ex.dest = dest;
+    ex.options = options as Exchange['options'];
+    ex.options!.getUpstream = flow.upstream;
+    request.rl = ex;
+    stats.requests++;
+    stats.inFlight++;
+    reply.raw.once('close', () => {
+      flow.finish(reply, ex);
+      if (closing) setImmediate(() => app.server.closeIdleConnections());
+    });
+    flow.handle(request, reply, ex);
+  };
+
+  app.register(httpProxy, {
+    upstream: '',
+    handler,
+    undici: pools,
+    disableRequestLogging: true,
+    internalRewriteLocationHeader: false,
+    httpMethods: app.supportedMethods.filter((m) => !NOT_PROXIED.has(m)),
+    replyOptions: {
+      getUpstream: flow.upstream,
+      onError: flow.onError,
+      rewriteRequestHeaders: flow.requestHeaders as never,
+      rewriteHeaders: flow.responseHeaders as never,
+      // Failover is ours (onError); reply-from's retries would re-send to the same backend.
+      retryDelay: () => null,
+      timeout: t.headersMs,
+    },
+  } as never);
+
+  app.server.maxHeadersCount = (o.limits.maxHeaderCount ?? 100) + 1;
+  limitConnectionsPerIp(
+    app.server,
+    o.limits.maxConnectionsPerIp ?? 256,
+    () => metrics.limit('connections_per_ip'),
+    (ip) => !trust.none && trust.isTrusted(ip),
+  );
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (closing) {
+      writeRawResponse(socket, 503, errorBody('RL_NOT_LEADER', 'node is shutting down'));
+      return;
+    }
+    if (UpgradeHandler.isWebsocket(req)) {
+      upgrades.handle(req, socket, head);
+      return;
+    }
+    // Not a websocket (e.g. h2c): answer as plain HTTP/1.1, then close the connection.
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    res.once('finish', () => socket.end());
+    app.routing(req, res);
+  });
+
+  return {
+    app,
+    stats,
+    async listen(addr) {
+      await app.listen({ host: addr.host, port: addr.port });
+      const a = app.server.address() as AddressInfo;
+      const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+      return { host: a.address, port: a.port, url: `${proto}://${host}:${a.port}` };
+    },
+    async close(graceMs) {
+      closing = true;
+      const deadline = setTimeout(() => {
+        app.server.closeAllConnections();
+        upgrades.tunnels.destroyAll();
+        void pools.destroy();
+      }, graceMs);
+      deadline.unref();
+      try {
+        // server.close waits for every connection, websocket tunnels included, until the deadline.
+        await app.close();
+      } finally {
+        clearTimeout(deadline);
+      }
+      await pools.close();
+    },
+    onSnapshot(snap: RoutingSnapshot) {
+      flow.sync(snap);
+    },
+  };
+}

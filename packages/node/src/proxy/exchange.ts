@@ -1,0 +1,92 @@
+// Per-request state of the data plane. One object per request holds everything the hooks of
+// reply-from need (it is also the IncomingLike the lazy facts read and the ForwardContext the
+// header rewrite reads), so the request path allocates little beyond it.
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Backend, RequestFacts, RoutingSnapshot } from '@ringleader/core';
+import type { UpstreamErrorKind } from '../metrics.js';
+import { NO_BACKEND_LABEL } from '../metrics.js';
+import type { LazyBody } from './body.js';
+import type { ForwardContext } from './headers.js';
+
+/** The two fields of reply-from's per-request options the data plane sets per attempt. */
+export interface ReplyFromOptions {
+  getUpstream?: (request: never, base: string) => string;
+  timeout?: number;
+}
+
+export class Exchange implements ForwardContext {
+  // --- IncomingLike (what requestFacts reads): the effective client, not necessarily the peer.
+  remoteAddress: string;
+  remotePort: number;
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+
+  // --- ForwardContext (what the header rewrite reads); fixed when the request arrives.
+  xff: string;
+  peerTrusted: boolean;
+  proto: 'http' | 'https';
+  host: string | undefined;
+  epoch: number | undefined;
+  nodeId: string;
+  via: string | undefined = undefined;
+
+  /** performance.now() at arrival. */
+  readonly start: number;
+  snap: RoutingSnapshot | undefined = undefined;
+  facts: RequestFacts | undefined = undefined;
+  /** Backends already tried (and failed) for this request. */
+  exclude: Set<string> | undefined = undefined;
+  retriesDone = 0;
+  /** The path reply-from forwards (validated by @fastify/http-proxy). */
+  dest = '/';
+  /** The per-request reply-from options copy made by @fastify/http-proxy (mutated per attempt). */
+  options: ReplyFromOptions | undefined = undefined;
+
+  // --- the current attempt
+  backend: Backend | undefined = undefined;
+  /** Metrics label: backend id, NO_BACKEND_LABEL or LEADER_LABEL. */
+  label: string = NO_BACKEND_LABEL;
+  origin = '';
+  forwarding = false;
+  attemptStart = 0;
+  /** Time to response headers of the current attempt; -1 until they arrive. */
+  ttfbMs = -1;
+  /** True between load.onStart and load.onEnd of the current attempt. */
+  attemptOpen = false;
+  /** The response on the wire came from the upstream (not one of our error replies). */
+  fromUpstream = false;
+  hasBody = false;
+  body: LazyBody | undefined = undefined;
+  /** The attempt deadline was cut short by the total (requestMs) budget. */
+  timeoutIsTotal = false;
+  lastKind: UpstreamErrorKind | undefined = undefined;
+  /** performance.now() deadline of a `hold` gate; 0 while not held. */
+  holdUntil = 0;
+  /** The response is over (sent or abandoned); late upstream callbacks change nothing. */
+  done = false;
+
+  constructor(
+    raw: IncomingMessage,
+    start: number,
+    nodeId: string,
+    proto: 'http' | 'https',
+    epoch: number | undefined,
+    clientIp: string,
+    xff: string,
+    peerTrusted: boolean,
+  ) {
+    this.start = start;
+    this.remoteAddress = clientIp;
+    this.remotePort = raw.socket.remotePort ?? 0;
+    this.method = raw.method ?? 'GET';
+    this.url = raw.url ?? '/';
+    this.headers = raw.headers;
+    this.xff = xff;
+    this.peerTrusted = peerTrusted;
+    this.proto = proto;
+    this.host = raw.headers.host;
+    this.epoch = epoch;
+    this.nodeId = nodeId;
+  }
+}

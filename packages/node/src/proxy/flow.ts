@@ -1,0 +1,426 @@
+// The request path: gate → limits → snapshot (read once) → pick → reply-from → on a connect
+// failure, the next backend. Nothing here awaits anything but the backend.
+//
+// Accounting: load.onStart when an attempt is dispatched; load.onEnd when the response has been
+// sent completely (so in-flight covers streaming bodies), with the latency measured to the
+// response headers (time to first byte: what least-response-time should compare). A failed
+// attempt ends with latency -1 (no sample). Passive health: connect failures, resets, header
+// timeouts and 5xx responses count as failures, other responses as successes.
+import { performance } from 'node:perf_hooks';
+import { type RoutingSnapshot, requestFacts } from '@ringleader/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { errorBody, NODE_ERRORS, type NodeErrorCode } from '../errors.js';
+import { LEADER_LABEL, type LimitReason, NO_BACKEND_LABEL, type NodeMetrics } from '../metrics.js';
+import { failureAnswer } from './answers.js';
+import { LazyBody } from './body.js';
+import type { Exchange } from './exchange.js';
+import { type HeaderBag, rewriteRequestHeaders, rewriteResponseHeaders } from './headers.js';
+import { LEASE_LOST, originOf, type UpstreamPools } from './pools.js';
+import { hostFieldCount } from './request-checks.js';
+import { classifyUpstreamError, countsAgainstBackend, shouldRetry } from './retry.js';
+import type { DataPlaneOptions, DataPlaneStats } from './types.js';
+
+/** Default clock of the load and health feeds: monotonic milliseconds. */
+const monotonicNow = (): number => performance.now();
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rl: Exchange | null;
+  }
+}
+
+export class ProxyFlow {
+  readonly #o: DataPlaneOptions;
+  readonly #m: NodeMetrics;
+  readonly #log: Logger | undefined;
+  readonly #now: () => number;
+  readonly pools: UpstreamPools;
+  readonly stats: DataPlaneStats;
+  #lastSnap: RoutingSnapshot | undefined;
+  readonly #originOf = new WeakMap<object, string>();
+  #leaderUrl = '';
+  #leaderOrigin = '';
+
+  constructor(o: DataPlaneOptions, metrics: NodeMetrics, pools: UpstreamPools, stats: DataPlaneStats) {
+    this.#o = o;
+    this.#m = metrics;
+    this.#log = o.logger;
+    this.#now = o.now ?? monotonicNow;
+    this.pools = pools;
+    this.stats = stats;
+  }
+
+  /** Reconciles pools with a snapshot (called on swap detection and by DataPlane.onSnapshot). */
+  sync(snap: RoutingSnapshot): void {
+    if (snap === this.#lastSnap) return;
+    const previous = this.#lastSnap as RoutingSnapshot | undefined;
+    this.#lastSnap = snap;
+    const origins: string[] = [];
+    const ids = new Set<string>();
+    for (const b of snap.backends) {
+      const origin = originOf(b.host, b.port);
+      this.#originOf.set(b, origin);
+      origins.push(origin);
+      ids.add(b.id);
+    }
+    this.pools.retain(origins);
+    if (previous !== undefined) {
+      for (const b of previous.backends) if (!ids.has(b.id)) this.#m.forget(b.id);
+    }
+  }
+
+  // ---------------------------------------------------------------- entry
+  handle(request: FastifyRequest, reply: FastifyReply, ex: Exchange): void {
+    const o = this.#o;
+    const raw = request.raw;
+    const maxHeaders = o.limits.maxHeaderCount ?? 100;
+    if (raw.rawHeaders.length > maxHeaders * 2) {
+      this.#refuse(reply, ex, 'RL_TOO_MANY_HEADERS', 'header_count', `more than ${maxHeaders} header fields`);
+      return;
+    }
+    if (ex.host === undefined && raw.httpVersionMajor === 1 && raw.httpVersionMinor === 1) {
+      this.#refuse(reply, ex, 'RL_BAD_REQUEST', 'bad_request', 'HTTP/1.1 request without a Host header');
+      return;
+    }
+    if (ex.host !== undefined && hostFieldCount(raw.rawHeaders) > 1) {
+      this.#refuse(reply, ex, 'RL_BAD_REQUEST', 'bad_request', 'more than one Host header');
+      return;
+    }
+    const cl = raw.headers['content-length'];
+    ex.hasBody = raw.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0');
+    if (ex.hasBody && (ex.method === 'GET' || ex.method === 'HEAD')) {
+      this.#refuse(
+        reply,
+        ex,
+        'RL_BAD_REQUEST',
+        'bad_request',
+        `a ${ex.method} request with a body is not forwarded`,
+      );
+      return;
+    }
+    const max = o.limits.maxBodyBytes;
+    if (max > 0 && cl !== undefined && Number(cl) > max) {
+      reply.header('connection', 'close');
+      this.#refuse(reply, ex, 'RL_BODY_TOO_LARGE', 'body_size', `content-length ${cl} is over ${max} bytes`);
+      return;
+    }
+
+    // While draining, every answer asks the client to close: keep-alive clients then reconnect
+    // (to another node) between requests instead of racing the final close of an idle socket.
+    if (o.isDraining?.()) reply.header('connection', 'close');
+    this.#admit(request, reply, ex);
+  }
+
+  /** Applies the gate; a `hold` waits for the next gate change (bounded) and applies that one. */
+  #admit(request: FastifyRequest, reply: FastifyReply, ex: Exchange): void {
+    const o = this.#o;
+    const gate = o.gate();
+    switch (gate.kind) {
+      case 'reject':
+        this.#notLeader(reply, ex, gate.reason ?? 'standby', gate.leaderProxyUrl, gate.retryAfterS);
+        return;
+      case 'forward':
+        this.#forward(request, reply, ex, gate.leaderProxyUrl);
+        return;
+      case 'hold': {
+        const now = performance.now();
+        if (ex.holdUntil === 0) ex.holdUntil = now + gate.maxWaitMs;
+        const left = ex.holdUntil - now;
+        if (left < 1 || o.waitForGateChange === undefined) {
+          this.#notLeader(reply, ex, gate.reason, undefined, 1);
+          return;
+        }
+        this.stats.held++;
+        o.waitForGateChange(left).then(
+          () => {
+            if (!ex.done) this.#admit(request, reply, ex);
+          },
+          () => {
+            if (!ex.done) this.#notLeader(reply, ex, gate.reason, undefined, 1);
+          },
+        );
+        return;
+      }
+      case 'serve': {
+        const snap = o.getSnapshot();
+        if (snap !== this.#lastSnap) this.sync(snap);
+        ex.snap = snap;
+        ex.facts = requestFacts(ex);
+        this.#attempt(request, reply, ex);
+      }
+    }
+  }
+
+  #attempt(request: FastifyRequest, reply: FastifyReply, ex: Exchange): void {
+    const snap = ex.snap!;
+    const b = snap.policy.pick(ex.facts!, ex.exclude);
+    if (b === undefined) {
+      this.#noBackend(reply, ex);
+      return;
+    }
+    const o = this.#o;
+    const remaining = o.timeouts.requestMs - (performance.now() - ex.start);
+    if (remaining < 1) {
+      this.#limit('total_timeout');
+      this.#send(
+        reply,
+        ex,
+        'RL_UPSTREAM_TIMEOUT',
+        `no response within timeouts.requestMs (${o.timeouts.requestMs} ms)`,
+      );
+      return;
+    }
+    ex.backend = b;
+    ex.label = b.id;
+    ex.origin = this.#originOf.get(b) ?? originOf(b.host, b.port);
+    this.#o.load.onStart(b.id);
+    this.#m.backend(b.id).inFlight.inc();
+    this.#dispatch(request, reply, ex, remaining);
+  }
+
+  #dispatch(request: FastifyRequest, reply: FastifyReply, ex: Exchange, remaining: number): void {
+    const headersMs = this.#o.timeouts.headersMs;
+    const opts = ex.options!;
+    ex.timeoutIsTotal = remaining < headersMs;
+    opts.timeout = ex.timeoutIsTotal ? Math.floor(remaining) : headersMs;
+    if (ex.hasBody) {
+      ex.body = new LazyBody(request.raw, this.#o.limits.maxBodyBytes);
+      request.body = ex.body;
+    }
+    ex.attemptStart = performance.now();
+    ex.ttfbMs = -1;
+    ex.attemptOpen = true;
+    try {
+      reply.from(ex.dest, opts as never);
+    } catch (err) {
+      // reply-from validates the URL synchronously (path traversal, bad escapes).
+      this.#endAttempt(ex);
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status !== undefined && status >= 400 && status < 500) {
+        this.#refuse(reply, ex, 'RL_BAD_REQUEST', 'bad_request', (err as Error).message);
+      } else {
+        this.#send(reply, ex, 'RL_UPSTREAM_ERROR', (err as Error).message);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- reply-from hooks
+  /** reply-from `getUpstream`: the origin chosen for the current attempt. */
+  readonly upstream = (request: FastifyRequest): string => request.rl?.origin ?? '';
+
+  readonly requestHeaders = (request: FastifyRequest, headers: HeaderBag): HeaderBag => {
+    const ex = request.rl;
+    return ex === null ? headers : rewriteRequestHeaders(headers, ex);
+  };
+
+  readonly responseHeaders = (headers: HeaderBag, request?: FastifyRequest): HeaderBag => {
+    const ex = request?.rl;
+    if (ex === null || ex === undefined) return headers;
+    ex.ttfbMs = performance.now() - ex.attemptStart;
+    ex.fromUpstream = true;
+    const name = this.#o.exposeBackendHeader && !ex.forwarding ? ex.label : undefined;
+    return rewriteResponseHeaders(headers, name);
+  };
+
+  readonly onError = (reply: FastifyReply, { error }: { error: Error }): void => {
+    const request = reply.request;
+    const ex = request.rl;
+    if (ex === null) return;
+    if (leaseLost(error)) {
+      // The write-time guard (pools.ts) stopped it: this node no longer leads; no backend failed.
+      this.#endAttempt(ex);
+      if (!ex.done && !reply.sent) this.#notLeader(reply, ex, 'leadership lease expired', undefined, 1);
+      return;
+    }
+    const kind =
+      ex.timeoutIsTotal && classifyUpstreamError(error) === 'headers_timeout'
+        ? 'total_timeout'
+        : classifyUpstreamError(error);
+    ex.lastKind = kind;
+    const id = ex.label;
+    this.#endAttempt(ex);
+    this.stats.upstreamErrors++;
+    this.#m.backend(id).upstreamError(kind);
+    if (!ex.forwarding && countsAgainstBackend(kind)) this.#o.health.recordOutcome(id, false, this.#now());
+    this.#log?.debug({ backend: id, kind, err: error.cause ?? error }, 'upstream attempt failed');
+    // The client is gone (or the reply already went out): nothing to answer, nothing to retry.
+    if (kind === 'client_abort' || ex.done || reply.sent) return;
+
+    if (!ex.forwarding) {
+      const retry = shouldRetry({
+        kind,
+        method: ex.method,
+        bodyStarted: ex.body?.started ?? false,
+        retriesDone: ex.retriesDone,
+        retries: this.#o.retries,
+      });
+      if (retry) {
+        if (ex.exclude === undefined) ex.exclude = new Set();
+        ex.exclude.add(id);
+        ex.retriesDone++;
+        this.stats.retries++;
+        this.#m.retries.inc();
+        this.#attempt(request, reply, ex);
+        return;
+      }
+    }
+    const answer = failureAnswer(kind, {
+      id,
+      tried: ex.exclude === undefined ? id : [...ex.exclude, id].join(', '),
+      method: ex.method,
+      leaderUrl: ex.forwarding ? this.#leaderUrl : undefined,
+      timeouts: this.#o.timeouts,
+      maxBodyBytes: this.#o.limits.maxBodyBytes,
+      message: error.message,
+    });
+    if (answer.limit !== undefined) this.#limit(answer.limit);
+    for (const [k, v] of Object.entries(answer.headers ?? {})) reply.header(k, v);
+    this.#send(reply, ex, answer.code, answer.detail);
+  };
+
+  // ---------------------------------------------------------------- completion
+  /** The response is over (sent, or the client went away): settle load, health and metrics. */
+  finish(reply: FastifyReply, ex: Exchange): void {
+    const res = reply.raw;
+    const code = res.writableFinished ? res.statusCode : 499;
+    ex.done = true;
+    this.stats.inFlight--;
+    if (ex.attemptOpen && !ex.forwarding && ex.backend !== undefined) {
+      const id = ex.backend.id;
+      if (ex.fromUpstream) {
+        if (res.statusCode >= 500) {
+          this.#o.health.recordOutcome(id, false, this.#now());
+          this.#m.backend(id).upstreamError('status_5xx');
+        } else {
+          this.#o.health.recordOutcome(id, true, this.#now());
+        }
+      }
+    }
+    // Count before ending the attempt: ending it may retire a removed backend's series.
+    const m = this.#m.backend(ex.label);
+    m.request(code);
+    m.duration.observe((performance.now() - ex.start) / 1000);
+    this.#endAttempt(ex);
+  }
+
+  #endAttempt(ex: Exchange): void {
+    if (!ex.attemptOpen) return;
+    ex.attemptOpen = false;
+    if (ex.forwarding || ex.backend === undefined) return;
+    const id = ex.backend.id;
+    this.#o.load.onEnd(id, ex.fromUpstream ? ex.ttfbMs : -1, this.#now());
+    this.#m.backend(id).inFlight.dec();
+  }
+
+  // ---------------------------------------------------------------- standby
+  #forward(request: FastifyRequest, reply: FastifyReply, ex: Exchange, leaderUrl: string): void {
+    // A hand-over can take a request through two nodes (a standby, then the resigning leader);
+    // a node that sees its own id in the chain, or a third hop, is looking at a loop.
+    const incoming = request.raw.headers['x-ringleader-via'];
+    const chain = typeof incoming === 'string' && incoming !== '' ? incoming.split(',') : [];
+    if (chain.includes(ex.nodeId) || chain.length >= 2) {
+      this.#notLeader(
+        reply,
+        ex,
+        `request was already forwarded by ${chain.join(', ')} (loop guard)`,
+        leaderUrl,
+        1,
+      );
+      return;
+    }
+    if (leaderUrl !== this.#leaderUrl) {
+      let origin = '';
+      try {
+        origin = new URL(leaderUrl).origin;
+      } catch {
+        origin = '';
+      }
+      this.#leaderUrl = leaderUrl;
+      this.#leaderOrigin = origin === 'null' ? '' : origin;
+    }
+    if (this.#leaderOrigin === '') {
+      this.#notLeader(reply, ex, `leader proxy URL ${JSON.stringify(leaderUrl)} is not usable`, undefined, 1);
+      return;
+    }
+    ex.forwarding = true;
+    ex.via = chain.length > 0 ? `${chain.join(',')},${ex.nodeId}` : ex.nodeId;
+    ex.label = LEADER_LABEL;
+    ex.origin = this.#leaderOrigin;
+    this.pools.want(ex.origin);
+    this.stats.forwarded++;
+    this.#dispatch(request, reply, ex, this.#o.timeouts.requestMs);
+  }
+
+  #notLeader(
+    reply: FastifyReply,
+    ex: Exchange,
+    reason: string,
+    leaderUrl: string | undefined,
+    retryAfterS: number,
+  ): void {
+    this.stats.rejected++;
+    ex.label = NO_BACKEND_LABEL;
+    reply.header('retry-after', String(retryAfterS)).header('connection', 'close');
+    if (leaderUrl !== undefined) reply.header('x-ringleader-leader', leaderUrl);
+    const body = {
+      code: 'RL_NOT_LEADER',
+      message: `${NODE_ERRORS.RL_NOT_LEADER.message}: ${reason}`,
+      leader: leaderUrl ?? null,
+      retryAfterS,
+    };
+    reply.code(503).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(body));
+  }
+
+  // ---------------------------------------------------------------- error replies
+  #noBackend(reply: FastifyReply, ex: Exchange): void {
+    const snap = ex.snap!;
+    let why: string;
+    if (snap.backends.length === 0) {
+      why = 'the cluster has no backends';
+    } else if (ex.exclude !== undefined && ex.exclude.size > 0) {
+      why = `every eligible backend failed for this request (tried ${[...ex.exclude].join(', ')}; last: ${ex.lastKind})`;
+    } else {
+      let down = 0;
+      let draining = 0;
+      let zero = 0;
+      for (const b of snap.backends) {
+        if (b.state === 'draining') draining++;
+        else if (b.weight === 0) zero++;
+        else if (this.#o.health.isUp?.(b.id) === false) down++;
+      }
+      why = `none of ${snap.backends.length} backends is eligible (${down} down, ${draining} draining, ${zero} weight 0)`;
+    }
+    this.stats.noBackend++;
+    ex.label = NO_BACKEND_LABEL;
+    this.#send(reply, ex, 'RL_NO_BACKEND', why);
+  }
+
+  #refuse(reply: FastifyReply, ex: Exchange, code: NodeErrorCode, reason: LimitReason, detail: string): void {
+    this.#limit(reason);
+    this.#send(reply, ex, code, detail);
+  }
+
+  #limit(reason: LimitReason): void {
+    this.stats.limitRejections++;
+    this.#m.limit(reason);
+  }
+
+  #send(reply: FastifyReply, _ex: Exchange, code: NodeErrorCode, detail: string): void {
+    if (reply.sent) return;
+    reply
+      .code(NODE_ERRORS[code].status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(errorBody(code, detail));
+  }
+}
+
+/** True when `err` (or an error in its cause chain) is the write-time guard's RL_LEASE_LOST. */
+function leaseLost(err: unknown): boolean {
+  let e = err as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    if (e.code === LEASE_LOST) return true;
+    e = e.cause as { code?: unknown; cause?: unknown } | undefined;
+  }
+  return false;
+}

@@ -1,0 +1,171 @@
+// One keep-alive undici Pool per upstream origin (backend or leader), handed to reply-from as
+// its `undici` option: reply-from accepts any object with `request(opts, cb)` and passes the
+// origin of the URL `getUpstream` returned, so routing stays ours and connections stay pooled.
+//
+// Lifecycle: `retain(origins)` is called when the routing snapshot changes; pools of origins no
+// longer wanted are closed with `Pool.close()`, which lets queued and in-flight requests finish
+// and then ends the sockets. A request that still targets a removed origin (it read the old
+// snapshot and is retrying) gets a one-shot pool that is closed right after dispatch.
+//
+// Write-time guard: with `guard` set, every request asks it once more right before undici writes
+// it to the socket (onRequestStart runs synchronously just before the write) and is aborted with
+// code RL_LEASE_LOST when it says no. The gate is checked when a request arrives; a process
+// freeze (SIGSTOP, long GC, VM pause) between that check and the write would otherwise let a
+// deposed leader send an admitted request, stamped with its old epoch, after a new leader's.
+import { DecoratorHandler, type Dispatcher, Pool } from 'undici';
+
+/** Code of the error a guarded request is aborted with. */
+export const LEASE_LOST = 'RL_LEASE_LOST';
+
+type StartHandler = Dispatcher.DispatchHandler & {
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void;
+};
+// undici's DecoratorHandler implements every handler hook (old and new style); its typings omit them.
+const Decorator = DecoratorHandler as unknown as new (handler: Dispatcher.DispatchHandler) => StartHandler;
+
+class GuardedHandler extends Decorator {
+  readonly #ok: () => boolean;
+
+  constructor(handler: Dispatcher.DispatchHandler, ok: () => boolean) {
+    super(handler);
+    this.#ok = ok;
+  }
+
+  override onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    if (!this.#ok()) {
+      const err = new Error('the leadership lease ran out before the request was sent');
+      controller.abort(Object.assign(err, { code: LEASE_LOST }));
+      return;
+    }
+    super.onRequestStart(controller, context);
+  }
+}
+
+export interface PoolSettings {
+  /** TCP connect timeout per attempt. */
+  readonly connectMs: number;
+  /** Default time to response headers (a request may pass a shorter `headersTimeout`). */
+  readonly headersMs: number;
+  /** Longest silence while streaming a response body. */
+  readonly bodyIdleMs: number;
+  /** Upper bound of sockets per origin (excess requests queue in the pool). */
+  readonly maxConnections: number;
+  /** Asked right before each request is written; false aborts it (RL_LEASE_LOST). */
+  readonly guard?: () => boolean;
+}
+
+type RequestOptions = Parameters<Pool['request']>[0];
+type RequestCallback = (err: Error | null, data: unknown) => void;
+/** Pool.request's callback form (its typings lead with the promise overload). */
+type RequestWithCallback = (opts: RequestOptions, cb: RequestCallback) => void;
+
+export class UpstreamPools {
+  readonly #settings: PoolSettings;
+  readonly #pools = new Map<string, Pool>();
+  #wanted: ReadonlySet<string> = new Set();
+  /** Each pool composed with the write-time guard (when there is one). */
+  readonly #guarded = new WeakMap<Pool, Dispatcher>();
+  /** Pools closing gracefully, with the promise of their close. */
+  readonly #retiring = new Map<Pool, Promise<unknown>>();
+  #closed = false;
+
+  constructor(settings: PoolSettings) {
+    this.#settings = settings;
+  }
+
+  /** Number of open pools (for tests and /status). */
+  get size(): number {
+    return this.#pools.size;
+  }
+
+  has(origin: string): boolean {
+    return this.#pools.has(origin);
+  }
+
+  /** reply-from's dispatcher entry point. */
+  request(opts: RequestOptions & { origin?: string | URL }, cb: RequestCallback): void {
+    const origin = String(opts.origin);
+    let pool = this.#pools.get(origin);
+    let oneShot = false;
+    if (pool === undefined) {
+      pool = this.#create(origin);
+      if (this.#wanted.has(origin) && !this.#closed) this.#pools.set(origin, pool);
+      else oneShot = true;
+    }
+    // reply-from sets bodyTimeout to its `timeout` (our headers deadline); body silence is
+    // bounded separately.
+    (opts as { bodyTimeout?: number }).bodyTimeout = this.#settings.bodyIdleMs;
+    const target = this.#withGuard(pool);
+    (target.request as unknown as RequestWithCallback).call(target, opts as RequestOptions, cb);
+    if (oneShot) this.#retire(pool);
+  }
+
+  /** Keeps (and lazily opens) pools for `origins`; gracefully closes all others. */
+  retain(origins: Iterable<string>): void {
+    this.#wanted = new Set(origins);
+    for (const [origin, pool] of this.#pools) {
+      if (!this.#wanted.has(origin)) {
+        this.#pools.delete(origin);
+        this.#retire(pool);
+      }
+    }
+  }
+
+  /** Adds one origin to the wanted set (the leader's proxy URL while forwarding). */
+  want(origin: string): void {
+    if (this.#wanted.has(origin)) return;
+    this.#wanted = new Set([...this.#wanted, origin]);
+  }
+
+  /** Graceful close of every pool: in-flight requests finish first. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.retain([]);
+    await Promise.allSettled([...this.#retiring.values()]);
+  }
+
+  /** Aborts everything still running (after a drain deadline). */
+  async destroy(): Promise<void> {
+    this.#closed = true;
+    const all = [...this.#pools.values(), ...this.#retiring.keys()];
+    this.#pools.clear();
+    this.#retiring.clear();
+    await Promise.allSettled(all.map((p) => p.destroy()));
+  }
+
+  #create(origin: string): Pool {
+    const s = this.#settings;
+    return new Pool(origin, {
+      connections: s.maxConnections,
+      pipelining: 1,
+      connect: { timeout: s.connectMs },
+      headersTimeout: s.headersMs,
+      bodyTimeout: s.bodyIdleMs,
+    });
+  }
+
+  #withGuard(pool: Pool): Dispatcher {
+    const guard = this.#settings.guard;
+    if (guard === undefined) return pool;
+    let d = this.#guarded.get(pool);
+    if (d === undefined) {
+      d = pool.compose((dispatch) => (opts, handler) => dispatch(opts, new GuardedHandler(handler, guard)));
+      this.#guarded.set(pool, d);
+    }
+    return d;
+  }
+
+  #retire(pool: Pool): void {
+    const done = pool
+      .close()
+      .catch(() => undefined)
+      .finally(() => this.#retiring.delete(pool));
+    this.#retiring.set(pool, done);
+  }
+}
+
+/** `http://host:port` for a backend; IPv6 literals get brackets. */
+export function originOf(host: string, port: number, protocol: 'http' | 'https' = 'http'): string {
+  const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `${protocol}://${h}:${port}`;
+}

@@ -1,0 +1,235 @@
+// The role controller: turns election, session and lifecycle events into the gate the data
+// plane reads, and runs what must follow a role change (hooks, VIP, metrics, a log line).
+// The decision itself is decideGate (pure); this class only keeps the facts current.
+import type { LeaderPayload, RoleChange } from '@ringleader/zk';
+import type { Logger } from 'pino';
+import type { NodeConfig } from '../config/schema.js';
+import type { NodeMetrics } from '../metrics.js';
+import type { GateDecision } from '../proxy/types.js';
+import { runHook, VipMover } from './hooks.js';
+import {
+  decideGate,
+  type ElectionRole,
+  type Lifecycle,
+  type ServingFacts,
+  type SessionState,
+} from './serving.js';
+
+const SESSION_STATES: readonly SessionState[] = ['connecting', 'connected', 'suspended', 'expired', 'closed'];
+const ROLES: readonly ElectionRole[] = ['candidate', 'leader', 'standby'];
+
+export interface RoleEvent {
+  readonly at: string;
+  readonly kind: 'role' | 'session' | 'lifecycle' | 'leader';
+  readonly detail: Record<string, unknown>;
+}
+
+export interface RoleControllerOptions {
+  readonly config: NodeConfig;
+  readonly logger: Logger;
+  readonly metrics: NodeMetrics;
+  /** The request-path check that the lease still holds (election.holdsLease). */
+  readonly holdsLease: () => boolean;
+}
+
+export class RoleController {
+  readonly #config: NodeConfig;
+  readonly #log: Logger;
+  readonly #metrics: NodeMetrics;
+  readonly #holdsLease: () => boolean;
+  readonly #vip: VipMover | undefined;
+  #facts: ServingFacts;
+  #gate: GateDecision;
+  #epoch: number | undefined;
+  #ownSequence: number | undefined;
+  #leader: LeaderPayload | null = null;
+  #vipHeld = false;
+  /** Serialises hook and VIP work so a quick promote/demote pair runs in order. */
+  #sideEffects: Promise<unknown> = Promise.resolve();
+  readonly #listeners = new Set<(e: RoleEvent) => void>();
+  readonly #gateWaiters = new Set<() => void>();
+
+  constructor(opts: RoleControllerOptions) {
+    this.#config = opts.config;
+    this.#log = opts.logger;
+    this.#metrics = opts.metrics;
+    this.#holdsLease = opts.holdsLease;
+    this.#vip = opts.config.vip ? new VipMover(opts.config.vip, opts.logger) : undefined;
+    // A starting node leads nothing, so a VIP on its interface is left over from a crash of
+    // this node (SIGKILL leaves the address configured) and would still answer ARP for it: drop
+    // it first, as keepalived does when it starts as a backup. A promotion queues behind this.
+    if (this.#vip) this.#sideEffects = this.#vip.release();
+    this.#facts = {
+      mode: opts.config.mode,
+      standby: opts.config.standby,
+      onCoordinatorLoss: opts.config.onCoordinatorLoss,
+      lifecycle: 'starting',
+      session: 'connecting',
+      role: 'candidate',
+      ledBeforeLoss: false,
+      retryAfterS: Math.max(1, Math.ceil(opts.config.zookeeper.sessionTimeoutMs / 1000)),
+      // A hand-over names the successor within tens of ms; a crash within the session timeout.
+      holdMs: opts.config.zookeeper.sessionTimeoutMs,
+    };
+    this.#gate = decideGate(this.#facts);
+    this.#setGauges();
+  }
+
+  get facts(): ServingFacts {
+    return this.#facts;
+  }
+  get role(): ElectionRole {
+    return this.#facts.role;
+  }
+  get epoch(): number | undefined {
+    return this.#epoch;
+  }
+  get leader(): LeaderPayload | null {
+    return this.#leader;
+  }
+
+  /** Subscribes to role, session, lifecycle and leader events (dashboard timeline, SSE). */
+  onEvent(fn: (e: RoleEvent) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /**
+   * The per-request gate. A leader's gate also checks its lease, because after a process
+   * freeze I/O callbacks can run before the timers that would deliver the demotion.
+   */
+  gate(): GateDecision {
+    const g = this.#gate;
+    if (
+      g.kind === 'serve' &&
+      this.#facts.mode === 'active-passive' &&
+      this.#facts.onCoordinatorLoss === 'stop-serving' &&
+      !this.#holdsLease()
+    ) {
+      return { kind: 'reject', reason: 'leadership lease expired', retryAfterS: this.#facts.retryAfterS };
+    }
+    return g;
+  }
+
+  /** Resolves when the gate next changes, or after `ms` (requests held during a hand-over). */
+  waitForGateChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#gateWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#gateWaiters.add(done);
+    });
+  }
+
+  /** True while the proxy port serves (readiness). */
+  isServing(): boolean {
+    return this.gate().kind === 'serve';
+  }
+
+  /** The epoch stamped on proxied requests: the leader's, or in active-active our own registration. */
+  stampEpoch(): number | undefined {
+    return this.#facts.mode === 'active-active' ? this.#ownSequence : this.#epoch;
+  }
+
+  setOwnSequence(seq: number | undefined): void {
+    this.#ownSequence = seq;
+  }
+
+  onRoleChange(change: RoleChange): void {
+    const wasLeader = this.#facts.role === 'leader';
+    const toRole = change.to as ElectionRole;
+    // To leader: our own epoch. To standby: the epoch of the leader we stand behind.
+    if (change.to === 'leader' || change.to === 'standby') this.#epoch = change.epoch ?? this.#leader?.epoch;
+    else this.#epoch = this.#leader?.epoch;
+    // Losing leadership because the coordinator went away is what keep-serving rides through.
+    const lostToCoordinator = wasLeader && change.to !== 'leader' && this.#facts.session !== 'connected';
+    this.#update({
+      role: toRole,
+      ledBeforeLoss: change.to === 'leader' ? false : lostToCoordinator || this.#facts.ledBeforeLoss,
+    });
+    if (wasLeader !== (change.to === 'leader')) {
+      if (change.to === 'leader') this.#metrics.failovers.inc();
+      this.#runSideEffects(change.to === 'leader' ? 'leader' : 'standby');
+    }
+    this.#emit('role', { from: change.from, to: change.to, epoch: change.epoch, cause: change.cause });
+    this.#log.info(
+      { from: change.from, to: change.to, epoch: change.epoch, cause: change.cause },
+      'role changed',
+    );
+  }
+
+  onSessionState(to: SessionState, cause?: string): void {
+    const from = this.#facts.session;
+    if (from === to) return;
+    // A connected session that learns another node leads clears keep-serving's memory.
+    const ledBeforeLoss =
+      to === 'connected' && this.#facts.role !== 'leader' ? false : this.#facts.ledBeforeLoss;
+    this.#update({ session: to, ledBeforeLoss });
+    this.#emit('session', { from, to, cause });
+    const level = to === 'connected' ? 'info' : 'warn';
+    this.#log[level]({ from, to, cause }, 'zookeeper session state changed');
+  }
+
+  onLeader(leader: LeaderPayload | null): void {
+    this.#leader = leader;
+    if (this.#facts.role !== 'leader') this.#epoch = leader?.epoch;
+    // Our own URL is never a forwarding target: a resigned leader waits for its successor instead.
+    const url = leader?.proxyUrl && leader.id !== this.#config.nodeId ? leader.proxyUrl : undefined;
+    this.#update({ leaderProxyUrl: url });
+    this.#emit('leader', { id: leader?.id ?? null, epoch: leader?.epoch ?? null });
+  }
+
+  setLifecycle(lifecycle: Lifecycle): void {
+    const from = this.#facts.lifecycle;
+    if (from === lifecycle) return;
+    this.#update({ lifecycle });
+    this.#emit('lifecycle', { from, to: lifecycle });
+  }
+
+  /** Resolves when pending hook and VIP work has run (shutdown waits for a VIP release). */
+  async settle(): Promise<void> {
+    await this.#sideEffects;
+    if (this.#vipHeld && this.#vip) {
+      await this.#vip.release();
+      this.#vipHeld = false;
+    }
+  }
+
+  #update(patch: Partial<ServingFacts>): void {
+    const next = { ...this.#facts, ...patch };
+    if (patch.leaderProxyUrl === undefined && 'leaderProxyUrl' in patch)
+      delete (next as { leaderProxyUrl?: string }).leaderProxyUrl;
+    this.#facts = next;
+    const before = this.#gate;
+    this.#gate = decideGate(next);
+    this.#setGauges();
+    if (before.kind !== this.#gate.kind) this.#log.info({ gate: this.#gate }, 'proxy gate changed');
+    if (JSON.stringify(before) !== JSON.stringify(this.#gate))
+      for (const wake of [...this.#gateWaiters]) wake();
+  }
+
+  #setGauges(): void {
+    for (const r of ROLES) this.#metrics.role.labels(r).set(r === this.#facts.role ? 1 : 0);
+    for (const s of SESSION_STATES)
+      this.#metrics.zkSessionState.labels(s).set(s === this.#facts.session ? 1 : 0);
+    this.#metrics.epoch.set(this.#epoch ?? 0);
+  }
+
+  #runSideEffects(role: 'leader' | 'standby'): void {
+    const facts = { role, epoch: this.#epoch, nodeId: this.#config.nodeId };
+    this.#sideEffects = this.#sideEffects.then(async () => {
+      if (this.#vip && role === 'leader' && !this.#vipHeld) this.#vipHeld = await this.#vip.acquire();
+      if (this.#vip && role !== 'leader' && this.#vipHeld) this.#vipHeld = !(await this.#vip.release());
+      const hook = role === 'leader' ? this.#config.hooks.onPromote : this.#config.hooks.onDemote;
+      if (hook) await runHook(hook, facts, this.#log);
+    });
+  }
+
+  #emit(kind: RoleEvent['kind'], detail: Record<string, unknown>): void {
+    const event: RoleEvent = { at: new Date().toISOString(), kind, detail };
+    for (const fn of this.#listeners) fn(event);
+  }
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { decideGate, type ServingFacts } from './serving.js';
+
+const base: ServingFacts = {
+  mode: 'active-passive',
+  standby: 'reject',
+  onCoordinatorLoss: 'stop-serving',
+  lifecycle: 'running',
+  session: 'connected',
+  role: 'standby',
+  ledBeforeLoss: false,
+  leaderProxyUrl: 'http://10.0.0.1:8080',
+  retryAfterS: 1,
+  holdMs: 2000,
+};
+
+describe('decideGate', () => {
+  const cases: Array<[string, Partial<ServingFacts>, string]> = [
+    ['connected leader serves', { role: 'leader' }, 'serve'],
+    ['standby rejects by default', {}, 'reject'],
+    ['standby forwards when asked and the leader is known', { standby: 'forward' }, 'forward'],
+    [
+      'standby forward without a known leader rejects',
+      { standby: 'forward', leaderProxyUrl: undefined },
+      'reject',
+    ],
+    ['candidate rejects', { role: 'candidate' }, 'reject'],
+    ['suspended leader stops serving (stop-serving)', { role: 'leader', session: 'suspended' }, 'reject'],
+    ['expired leader stops serving (stop-serving)', { role: 'leader', session: 'expired' }, 'reject'],
+    [
+      'keep-serving leader that led before the loss serves on',
+      { role: 'candidate', session: 'suspended', onCoordinatorLoss: 'keep-serving', ledBeforeLoss: true },
+      'serve',
+    ],
+    [
+      'keep-serving standby does not start serving on loss',
+      { session: 'suspended', onCoordinatorLoss: 'keep-serving', ledBeforeLoss: false },
+      'reject',
+    ],
+    ['suspended standby rejects even under forward', { standby: 'forward', session: 'suspended' }, 'reject'],
+    ['active-active serves as standby', { mode: 'active-active' }, 'serve'],
+    ['active-active serves without the coordinator', { mode: 'active-active', session: 'expired' }, 'serve'],
+    ['starting node rejects', { lifecycle: 'starting', role: 'leader' }, 'reject'],
+    ['draining leader serves until it has resigned', { lifecycle: 'draining', role: 'leader' }, 'serve'],
+    ['resigned draining node forwards to the successor', { lifecycle: 'draining' }, 'forward'],
+    [
+      'resigned draining node holds until the successor is known',
+      { lifecycle: 'draining', role: 'candidate', leaderProxyUrl: undefined },
+      'hold',
+    ],
+    ['draining node without ZooKeeper rejects', { lifecycle: 'draining', session: 'suspended' }, 'reject'],
+    [
+      'draining active-active node serves until it stops',
+      { lifecycle: 'draining', mode: 'active-active' },
+      'serve',
+    ],
+    ['stopped rejects', { lifecycle: 'stopped', mode: 'active-active' }, 'reject'],
+  ];
+  it.each(cases)('%s', (_name, facts, kind) => {
+    expect(decideGate({ ...base, ...facts }).kind).toBe(kind);
+  });
+
+  it('tells rejected clients where the leader is and when to retry', () => {
+    const gate = decideGate({ ...base, retryAfterS: 2 });
+    expect(gate).toEqual({
+      kind: 'reject',
+      reason: 'standby',
+      retryAfterS: 2,
+      leaderProxyUrl: 'http://10.0.0.1:8080',
+    });
+  });
+});

@@ -1,0 +1,62 @@
+// The /status document: what an operator (or `ringleader status`, or the dashboard) needs to
+// see at a glance. Secrets never appear here: no token, no ZooKeeper credential.
+import { formatHashSource } from '@ringleader/core';
+import type { RingleaderNode } from './node.js';
+
+export function buildStatus(node: RingleaderNode) {
+  const snap = node.routing.snapshot;
+  const cfg = node.routing.config;
+  const now = performance.now();
+  const membership = node.membership.current;
+  return {
+    node: {
+      id: node.config.nodeId,
+      cluster: node.config.cluster,
+      mode: node.config.mode,
+      startedAt: node.startedAt.toISOString(),
+      proxyUrl: node.addresses?.proxyUrl,
+      adminUrl: node.addresses?.adminUrl,
+    },
+    role: node.roles.role,
+    epoch: node.roles.epoch ?? null,
+    serving: node.roles.isServing(),
+    gate: node.roles.gate(),
+    lifecycle: node.roles.facts.lifecycle,
+    leader: node.roles.leader,
+    session: {
+      state: node.session.state,
+      id: node.session.sessionId,
+      server: node.session.connectedServer ?? null,
+      timeoutMs: node.session.sessionTimeoutMs,
+    },
+    snapshot: { version: snap.version, policy: snap.policy.name, backends: snap.backends.length },
+    config: {
+      policy: cfg.policy,
+      hash: cfg.hash ? formatHashSource(cfg.hash) : null,
+      vnodes: cfg.ring.vnodes,
+      loadFactor: cfg.ring.loadFactor ?? null,
+      retries: cfg.retries,
+      source: node.configWatch.current?.source ?? 'fallback',
+    },
+    backends: snap.backends.map((b) => ({
+      id: b.id,
+      host: b.host,
+      port: b.port,
+      weight: b.weight,
+      state: b.state,
+      zone: b.zone ?? null,
+      health: node.health.state(b.id),
+      up: node.health.isUp(b.id),
+      ewmaMs: roundOrNull(node.load.ewmaMs(b.id)),
+      inFlight: node.load.inFlight(b.id),
+    })),
+    rejected: membership?.rejected ?? [],
+    traffic: { ...node.dataPlane.stats },
+    at: new Date().toISOString(),
+    uptimeS: Math.round(now / 1000),
+  };
+}
+
+function roundOrNull(v: number | undefined): number | null {
+  return v === undefined ? null : Math.round(v * 100) / 100;
+}
