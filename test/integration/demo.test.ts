@@ -1,0 +1,68 @@
+// `ringleader demo` end to end, as the README's first command runs it (the built CLI as a child
+// process): the self-contained showcase — a 3-server ensemble, three LB nodes, four backends,
+// traffic, the leader SIGKILLed after 5 s, exit 0 after 12 s — must show the failover with a
+// measured interruption and leave no process behind.
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildCli, runCli } from './cli-helpers.js';
+
+beforeAll(() => {
+  buildCli(); // also builds test/harness/dist, which the demo loads
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+describe('ringleader demo', () => {
+  it('leaderKilledMidTraffic: shows the failover with its interruption, exits 0 and leaves nothing running', async () => {
+    const r = await runCli(['demo', '--duration', '12', '--kill-leader-after', '5'], {}, 50_000);
+    const out = r.stdout;
+    expect(r.code, `${out}\n${r.stderr}`).toBe(0);
+
+    // Where everything listens: three nodes with proxy and admin URLs, four backends, with pids.
+    const nodeLines = out.match(
+      /^ {2}lb-\d .*proxy http:\/\/127\.0\.0\.1:\d+ +admin\+dashboard .* pid \d+$/gm,
+    );
+    expect(nodeLines?.map((l) => l.trim().slice(0, 4)).sort()).toEqual(['lb-1', 'lb-2', 'lb-3']);
+    const backendLines = out.match(/^ {2}b\d +http:\/\/127\.0\.0\.1:\d+ +pid \d+$/gm);
+    expect(backendLines?.map((l) => l.trim().slice(0, 2)).sort()).toEqual(['b1', 'b2', 'b3', 'b4']);
+    expect(out.match(/^ {2}zk-\d .* pid \d+$/gm)).toHaveLength(3);
+    expect(out).toMatch(/kill the leader: `.* demo kill-leader` or `kill -9 \d+`/);
+
+    // Live lines, the kill, and the failover with its measured gap.
+    expect(out).toMatch(/^\d\d:\d\d:\d\d\.\d{3} +\d+ +0 {2}lb-\d epoch \d+ +b1 +\d+% {2}b2/m);
+    const killed = /killing the leader (lb-\d) \(pid (\d+), epoch (\d+)\) with SIGKILL/.exec(out);
+    expect(killed, out).not.toBeNull();
+    const failover =
+      /FAILOVER (lb-\d) \(epoch (\d+)\) → (lb-\d) \(epoch (\d+)\): traffic interrupted ([\d.]+) (s|ms) \(last success [\d:.]+ → first success [\d:.]+\), (\d+) failed request/.exec(
+        out,
+      );
+    expect(failover, out).not.toBeNull();
+    const [, from, fromEpoch, to, toEpoch, gap, unit] = failover!;
+    expect(from).toBe(killed![1]);
+    expect(to).not.toBe(from);
+    expect(Number(toEpoch)).toBeGreaterThan(Number(fromEpoch));
+    const gapMs = Number(gap) * (unit === 's' ? 1000 : 1);
+    expect(gapMs).toBeGreaterThan(0);
+    expect(gapMs).toBeLessThan(5000); // session timeout 2000 ms + election + slack
+    expect(out).toMatch(/summary: \d+ requests in 1\d\.\d s, \d+ failed, 1 interruption/);
+    expect(out).toMatch(/stopped: all \d+ processes it started have exited; nothing left running/);
+
+    // Every pid it printed (java servers, nodes, restarted node, backends) is gone, and so is
+    // its state file.
+    const pids = [...out.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
+    expect(pids.length).toBeGreaterThanOrEqual(10);
+    expect(pids.filter(alive)).toEqual([]);
+    const demoPid = /state: (.*\/(\d+)\.json)$/m.exec(out);
+    expect(demoPid).not.toBeNull();
+    expect(existsSync(join(tmpdir(), 'ringleader-demo', `${demoPid![2]}.json`))).toBe(false);
+  }, 60_000);
+});
