@@ -17,6 +17,9 @@ apt_packages=()
 [ -f /usr/share/java/zookeeper.jar ] || apt_packages+=(zookeeper)
 # Headless browser for the dashboard test (test/dashboard/), driven by playwright-core.
 [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
+# The network-namespace chaos test announces the moved VIP with gratuitous ARP.
+command -v arping >/dev/null 2>&1 || apt_packages+=(iputils-arping)
+command -v ip >/dev/null 2>&1 || apt_packages+=(iproute2)
 command -v java >/dev/null 2>&1 || apt_packages+=(default-jre-headless)
 for extra in ${RINGLEADER_APT_EXTRA:-}; do
   dpkg -s "$extra" >/dev/null 2>&1 || apt_packages+=("$extra")

@@ -203,9 +203,18 @@ describe('hostile znodes through a running 3-node cluster', () => {
       const wait = due - performance.now();
       if (wait > 0) await sleep(wait);
     }
-    // It ends on an invalid write: every node must keep the last valid one.
+    const rate = Math.round((writes / (performance.now() - start)) * 1000);
+    // Watches are one-shot and re-read the latest data, so a node may skip intermediate states
+    // during the flood: what it must never do is take an invalid one. Settle on a known valid
+    // config everywhere, then end on an invalid write: every node must keep the valid one.
+    lastGood = 'least-connections';
+    await c.session.setData(p.config, JSON.stringify(valid[0]));
+    await c.waitFor(
+      async () => (await c.statuses()).every(({ status }) => status.config.policy === lastGood),
+      10_000,
+      `every node to take ${lastGood}`,
+    );
     await c.session.setData(p.config, '{"policy":"nope"}');
-    const rate = Math.round(((writes + 1) / (performance.now() - start)) * 1000);
     await c.waitFor(
       async () => {
         const all = await c.statuses();
