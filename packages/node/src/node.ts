@@ -151,6 +151,16 @@ export class RingleaderNode {
       limits: config.limits,
       ...(this.#tls ? { tls: this.#tls } : {}),
       logger: this.log.child({ component: 'proxy' }),
+      // Access lines go through their own buffered, asynchronous destination so the request
+      // path never waits on a write.
+      ...(config.log.access
+        ? {
+            accessLog: pino(
+              { base: { node: config.nodeId, cluster: config.cluster, kind: 'access' } },
+              pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+            ),
+          }
+        : {}),
       metrics: this.metrics,
     });
   }

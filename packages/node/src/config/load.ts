@@ -43,6 +43,7 @@ export const ENV_KEYS: ReadonlyArray<readonly [env: string, key: string]> = [
   ['RINGLEADER_VIP_ADDRESS', 'vip.address'],
   ['RINGLEADER_VIP_INTERFACE', 'vip.interface'],
   ['RINGLEADER_LOG_LEVEL', 'log.level'],
+  ['RINGLEADER_ACCESS_LOG', 'log.access'],
 ];
 
 /** Secrets may come from a file named by `<VAR>_FILE`, so they never sit in a process listing. */

@@ -59,7 +59,7 @@ export interface NodeConfig {
   readonly drainTimeoutMs: number;
   readonly hooks: { readonly onPromote?: string; readonly onDemote?: string };
   readonly vip?: { readonly address: string; readonly interface: string };
-  readonly log: { readonly level: LogLevel };
+  readonly log: { readonly level: LogLevel; readonly access: boolean };
 }
 
 export const POLICY_NAMES: readonly PolicyName[] = [
@@ -357,7 +357,7 @@ export function validateNodeConfig(
   }
 
   const log = r.object(raw, 'log', 'log');
-  r.unknownKeys(log, ['level'], 'log.');
+  r.unknownKeys(log, ['level', 'access'], 'log.');
   const level = r.oneOf(
     log,
     'level',
@@ -393,7 +393,7 @@ export function validateNodeConfig(
     drainTimeoutMs,
     hooks: { ...(onPromote ? { onPromote } : {}), ...(onDemote ? { onDemote } : {}) },
     ...(vip ? { vip } : {}),
-    log: { level },
+    log: { level, access: r.bool(log, 'access', 'log.access', false) },
   };
   return { ok: true, config };
 }

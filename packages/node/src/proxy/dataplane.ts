@@ -184,6 +184,17 @@ export function createDataPlane(o: DataPlaneOptions): DataPlane {
     stats.inFlight++;
     reply.raw.once('close', () => {
       flow.finish(reply, ex);
+      if (o.accessLog) {
+        o.accessLog.info({
+          client: ex.remoteAddress,
+          method: ex.method,
+          url: ex.url,
+          status: reply.raw.statusCode,
+          backend: ex.label,
+          retries: ex.retriesDone,
+          ms: Math.round((performance.now() - ex.start) * 10) / 10,
+        });
+      }
       if (closing) setImmediate(() => app.server.closeIdleConnections());
     });
     flow.handle(request, reply, ex);

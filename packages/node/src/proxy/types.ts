@@ -98,6 +98,8 @@ export interface DataPlaneOptions {
   /** HTTPS termination on the proxy port. */
   readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
   readonly logger?: Logger;
+  /** Opt-in access log: one line per finished request, written through a buffered destination. */
+  readonly accessLog?: Logger;
   readonly metrics?: NodeMetrics;
   /** Sockets per backend (default 1024); more concurrent requests queue in the pool. */
   readonly maxConnectionsPerBackend?: number;
