@@ -4,7 +4,15 @@
 // (`pnpm bench` builds first), so it measures what the data plane runs.
 
 import { createRequire } from 'node:module';
-import { buildPolicy, consistentHash, LoadTracker, maglev, requestFacts, xxh32 } from '@ringleader/core';
+import {
+  buildPolicy,
+  consistentHash,
+  DEFAULT_CLUSTER_CONFIG,
+  LoadTracker,
+  maglev,
+  requestFacts,
+  xxh32,
+} from '@ringleader/core';
 import { fnv1a, murmur3 } from './hash-candidates.mjs';
 import { fresh, msPerBuild, nsPerOpEach } from './measure.mjs';
 
@@ -84,23 +92,7 @@ function healthView() {
 }
 
 function config(policy, extra) {
-  return {
-    policy,
-    hash: { kind: 'ip' },
-    ring: { vnodes: 160, ...extra },
-    maglev: {},
-    lrt: { decayMs: 10_000 },
-    healthCheck: {
-      path: '/healthz',
-      intervalMs: 2000,
-      timeoutMs: 1000,
-      rise: 2,
-      fall: 3,
-      expectStatus: [200, 399],
-    },
-    outlier: { consecutiveFailures: 5, baseEjectionMs: 10_000, maxEjectionMs: 300_000 },
-    retries: 2,
-  };
+  return { ...DEFAULT_CLUSTER_CONFIG, policy, hash: { kind: 'ip' }, ring: { vnodes: 160, ...extra } };
 }
 
 function benchPicks(reqs) {

@@ -1,11 +1,26 @@
 // `pnpm bench`: builds (see package.json), then runs each benchmark against the
-// built packages, prints tables and writes bench-results/<name>.json and .md.
-// A report, not a test: targets are printed as pass/miss, nothing fails.
+// built packages, prints tables and writes bench-results/<name>.json and .md, a summary
+// (summary.md, summary.json) and a chart (proxies.svg). A report, not a test: targets are
+// printed as pass/miss, nothing fails.
+//
+//   pnpm bench                                   everything (4–5 min on 2 cores)
+//   pnpm bench -- --only proxy                   one part: core | proxy | propagation | failover
+//   pnpm bench -- --only propagation,failover    several
+//   pnpm bench -- --duration 4 --kills 3 --writes 50     a quicker, rougher run
+//   pnpm bench -- --only summary                 no run: rebuild summary and chart from bench-results/
+// Flags: --duration S (measured seconds per proxy, split over --rounds interleaved rounds),
+// --warmup S, --rounds N, --connections N, --loadgen auto|wrk|autocannon, --kills N,
+// --writes N, --session-timeout MS, --poll-ms MS.
 
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { runCoreBench } from './core-bench.mjs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { CLUSTER_TARGETS, failoverTable, propagationTable, runClusterBench } from './cluster-bench.mjs';
 import { markdownTable, textTable } from './measure.mjs';
+import { proxyTables, runProxyBench } from './proxy-bench.mjs';
+import { proxiesSvg } from './svg.mjs';
+import { fmt, load, parseArgs, readJsonIfThere, status, which } from './util.mjs';
 
 const outDir = new URL('../../bench-results/', import.meta.url);
 const machine = {
@@ -14,6 +29,7 @@ const machine = {
   cores: cpus().length,
   platform: `${process.platform}-${process.arch}`,
   gcExposed: typeof globalThis.gc === 'function',
+  memGiB: Math.round(totalmem() / 2 ** 30),
 };
 const f1 = (x) => (x === null ? '—' : x.toFixed(1));
 
@@ -69,28 +85,277 @@ function coreTables(r) {
   return { picks, rebuild, hashes };
 }
 
+const PARTS = ['core', 'proxy', 'propagation', 'failover'];
+const DEFAULTS = {
+  only: PARTS.join(','),
+  duration: 10,
+  warmup: 2,
+  rounds: 3,
+  connections: 50,
+  loadgen: 'auto',
+  kills: 10,
+  writes: 200,
+  'session-timeout': 2000,
+  'poll-ms': 10,
+};
+let args;
+try {
+  args = parseArgs(process.argv.slice(2), DEFAULTS);
+  for (const p of args.only.split(',').map((x) => x.trim())) {
+    if (!PARTS.includes(p) && p !== 'summary')
+      throw new Error(
+        `--only ${p}: unknown part (parts: ${PARTS.join(', ')}, or summary: no run, rebuild the summary)`,
+      );
+  }
+} catch (err) {
+  console.error(`bench: ${err.message}`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(`pnpm bench [-- --only ${PARTS.join(',')}] [--duration S] [--warmup S] [--rounds N] [--connections N]
+  [--loadgen auto|wrk|autocannon] [--kills N] [--writes N] [--session-timeout MS] [--poll-ms MS]
+defaults: ${JSON.stringify(DEFAULTS)}`);
+  process.exit(0);
+}
+const only = new Set(args.only.split(',').map((x) => x.trim()));
+
 mkdirSync(outDir, { recursive: true });
 const started = new Date().toISOString();
-const core = await runCoreBench();
-const tables = coreTables(core);
-const intro = `core benchmark — ${started}, node ${machine.node}, ${machine.cores} × ${machine.cpu}`;
-console.log(`\n${intro}\n`);
-const notes = [
-  'ns per pick, best of 9 interleaved rounds (median at the largest size beside it): a fresh lazy',
-  'RequestFacts per pick, keys cycling over 4096 requests; hash policies key on the client IP;',
-  'weighted-round-robin uses weights 1–4, the others weight 1. Hash functions: ns per hash, best round.',
-  `load average at the end: ${loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ')} (other processes share these cores)`,
-];
-console.log(`${notes.join('\n')}\n`);
-for (const t of Object.values(tables)) console.log(`${textTable(t.header, t.rows)}\n`);
-
-writeFileSync(new URL('core.json', outDir), `${JSON.stringify({ started, machine, ...core }, null, 2)}\n`);
-writeFileSync(
-  new URL('core.md', outDir),
-  `# ${intro}\n\n${notes.join('\n')}\n\n${Object.values(tables)
-    .map((t) => markdownTable(t.header, t.rows))
-    .join('\n\n')}\n`,
+const t0 = Date.now();
+const loads = [];
+const loadTimer = setInterval(() => loads.push(loadavg()[0]), 5000);
+loadTimer.unref();
+const tools = {
+  wrk: which('wrk') ? spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0].trim() : null,
+  haproxy: which('haproxy') ? 'installed' : null,
+  nginx: which('nginx') ? 'installed' : null,
+  taskset: which('taskset') ? 'installed' : null,
+};
+const banner = (s) => console.log(`\n${'='.repeat(78)}\n${s}\n${'='.repeat(78)}`);
+const write = (name, obj, md) => {
+  writeFileSync(
+    new URL(`${name}.json`, outDir),
+    `${JSON.stringify({ started, machine, ...obj }, null, 2)}\n`,
+  );
+  if (md) writeFileSync(new URL(`${name}.md`, outDir), md);
+  console.log(`written: ${new URL(`${name}.json`, outDir).pathname}${md ? `, ${name}.md` : ''}`);
+};
+const mdTables = (tables) =>
+  tables.map((t) => `## ${t.title}\n\n${markdownTable(t.header, t.rows)}`).join('\n\n');
+const printTables = (tables) => {
+  for (const t of tables) console.log(`\n${t.title}\n${textTable(t.header, t.rows)}`);
+};
+console.log(
+  `ringleader benchmarks — ${started}\nmachine: ${machine.cores} × ${machine.cpu}, ${machine.memGiB} GiB, ` +
+    `node ${machine.node}, ${machine.platform}; load average now ${load()}\nparts: ${[...only].join(', ')}; ` +
+    `flags: ${JSON.stringify({ ...args, only: undefined })}`,
 );
-console.log(`written: ${new URL('core.json', outDir).pathname}, core.md`);
+
+// ------------------------------------------------------------------------- core
+let core;
+if (only.has('core')) {
+  banner('core: policy picks, hash functions, ring/maglev rebuild at 1k backends (in-process, ~20 s)');
+  core = await runCoreInChild();
+  const tables = coreTables(core);
+  const intro = `core benchmark — ${started}, node ${machine.node}, ${machine.cores} × ${machine.cpu}`;
+  const notes = [
+    'ns per pick, best of 9 interleaved rounds (median at the largest size beside it): a fresh lazy',
+    'RequestFacts per pick, keys cycling over 4096 requests; hash policies key on the client IP;',
+    'weighted-round-robin uses weights 1–4, the others weight 1. Hash functions: ns per hash, best round.',
+    `load average at the end: ${load()} (other processes share these cores)`,
+  ];
+  console.log(`\n${intro}\n\n${notes.join('\n')}\n`);
+  for (const t of Object.values(tables)) console.log(`${textTable(t.header, t.rows)}\n`);
+  write(
+    'core',
+    core,
+    `# ${intro}\n\n${notes.join('\n')}\n\n${Object.values(tables)
+      .map((t) => markdownTable(t.header, t.rows))
+      .join('\n\n')}\n`,
+  );
+}
+
+/** The core bench holds its event loop in timing loops: run it in a child and tick here. */
+function runCoreInChild() {
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', fileURLToPath(new URL('core-child.mjs', import.meta.url))],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  process.on('exit', () => child.kill('SIGKILL'));
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (c) => {
+    out += c;
+  });
+  const start = Date.now();
+  const tick = setInterval(
+    () =>
+      console.log(
+        `    ${Math.round((Date.now() - start) / 1000)} s  core timing loops running (results at the end), load ${load()}`,
+      ),
+    3000,
+  );
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      clearInterval(tick);
+      if (code !== 0) reject(new Error(`core bench exited ${code}`));
+      else resolve(JSON.parse(out));
+    });
+  });
+}
+
+// ------------------------------------------------------------------------- proxy
+let proxy;
+if (only.has('proxy')) {
+  banner('proxy: throughput and latency per proxy, proxy on core 1, load on core 0');
+  proxy = await runProxyBench({
+    duration: args.duration,
+    warmup: args.warmup,
+    rounds: args.rounds,
+    connections: args.connections,
+    loadgen: args.loadgen,
+  });
+  const tables = proxyTables(proxy);
+  printTables(tables);
+  const setup = Object.entries(proxy.setup)
+    .filter(([, v]) => !(Array.isArray(v) && v.length === 0))
+    .map(([k, v]) => `- ${k}: ${Array.isArray(v) ? v.join('; ') : v}`)
+    .join('\n');
+  write('proxy', proxy, `# Proxy benchmark — ${started}\n\n${setup}\n\n${mdTables(tables)}\n`);
+}
+
+// ------------------------------------------------------------------------- cluster
+let cluster = {};
+const clusterParts = ['propagation', 'failover'].filter((p) => only.has(p));
+if (clusterParts.length > 0) {
+  banner(`cluster: ${clusterParts.join(' and ')} on 3 ZooKeeper servers + 3 nodes`);
+  cluster = await runClusterBench({
+    parts: clusterParts,
+    kills: args.kills,
+    writes: args.writes,
+    sessionTimeout: args['session-timeout'],
+    pollMs: args['poll-ms'],
+  });
+  if (cluster.propagation) {
+    const t = propagationTable(cluster.propagation);
+    printTables([t]);
+    write('propagation', cluster.propagation, `# Membership propagation — ${started}\n\n${mdTables([t])}\n`);
+  }
+  if (cluster.failover) {
+    const t = failoverTable(cluster.failover);
+    printTables([t]);
+    const runs = {
+      title: 'Each kill',
+      header: ['kill', 'killed', 'new leader', 'epoch', 'kill → first success ms', 'failed polls'],
+      rows: cluster.failover.runs.map((r) => [
+        r.kill,
+        r.killed,
+        r.newLeader ?? '—',
+        `${r.epochBefore} → ${r.epochAfter}`,
+        fmt.int(r.failoverMs),
+        r.failedRequests,
+      ]),
+    };
+    write('failover', cluster.failover, `# Failover — ${started}\n\n${mdTables([t, runs])}\n`);
+  }
+}
+
+// ------------------------------------------------------------------------- summary
+// Parts skipped in this run are taken from bench-results/ when an earlier run left them.
+const earlier = (name) => {
+  const j = readJsonIfThere(new URL(`${name}.json`, outDir));
+  return j ? { ...j, from: j.started } : undefined;
+};
+const coreR = core ? { ...core, from: started } : earlier('core');
+const proxyR = proxy ? { ...proxy, from: started } : earlier('proxy');
+const propR = cluster.propagation ? { ...cluster.propagation, from: started } : earlier('propagation');
+const failR = cluster.failover ? { ...cluster.failover, from: started } : earlier('failover');
+const when = (r) => (r?.from && r.from !== started ? ` (earlier run ${r.from})` : '');
+
+/** Ringleader's half-load p99 against the other proxies' (the same extra hop through this rig). */
+function p99Beside(r) {
+  const p99 = (key) => r.halfLoad.rows.find((h) => h.key === key)?.latencyUs.p99;
+  const rl = p99('ringleader:round-robin');
+  const others = [
+    ['bare', 'bare'],
+    ['haproxy', 'HAProxy'],
+  ].filter(([k]) => p99(k) !== undefined);
+  if (rl === undefined || others.length === 0) return '';
+  const diff = (k) => (rl - p99(k)) / 1000;
+  return ` (vs ${others.map(([k, name]) => `${name} ${diff(k) >= 0 ? '+' : ''}${fmt.f2(diff(k))} ms`).join(', ')})`;
+}
+
+const rows = [];
+if (proxyR) {
+  const t = proxyR.targets.throughput;
+  rows.push([
+    'ringleader throughput, every feature on, worst policy',
+    `≥ 0.9 × bare @fastify/http-proxy`,
+    `${fmt.f2(t.worstRatio)} × (${t.worstPolicy}); per CPU-second, worst policy: ${fmt.f2(t.worstCapacityVsBare)} ×${when(proxyR)}`,
+    status(t.pass),
+  ]);
+  const o = proxyR.targets.p99Overhead;
+  rows.push([
+    `p99 overhead at half load (${proxyR.halfLoad.rate} req/s), ringleader − direct`,
+    '≤ 1 ms',
+    `${fmt.f2(o.ms)} ms${p99Beside(proxyR)}${when(proxyR)}`,
+    status(o.pass),
+  ]);
+}
+if (failR) {
+  rows.push([
+    `failover after leader SIGKILL (${failR.runs.length} kills), p50 / p90 / max`,
+    `p50 ≤ ${failR.target.p50Ms} ms (session ${failR.sessionTimeoutMs} + ${CLUSTER_TARGETS.failoverSlackMs})`,
+    `${fmt.int(failR.failoverMs.p50)} / ${fmt.int(failR.failoverMs.p90)} / ${fmt.int(failR.failoverMs.max)} ms${when(failR)}`,
+    status(failR.target.pass),
+  ]);
+}
+if (propR) {
+  rows.push([
+    `membership propagation to all 3 nodes (${propR.writes} writes), p50 / p99`,
+    `p99 ≤ ${propR.target.p99Ms} ms`,
+    `${fmt.f1(propR.nodes.p50)} / ${fmt.f1(propR.nodes.p99)} ms (/status); watchers ${fmt.f1(propR.watchers.p50)} / ${fmt.f1(propR.watchers.p99)} ms${when(propR)}`,
+    status(propR.nodes.p99 <= propR.target.p99Ms),
+  ]);
+}
+if (coreR) {
+  for (const b of coreR.rebuild) {
+    rows.push([
+      `rebuild: ${b.structure}`,
+      `≤ ${coreR.targets.rebuildMs} ms`,
+      `best ${fmt.f1(b.best)} ms, median ${fmt.f1(b.median)} ms${when(coreR)}`,
+      status(b.best <= coreR.targets.rebuildMs),
+    ]);
+  }
+}
+const elapsed = (Date.now() - t0) / 1000;
+const loadDuring = loads.length ? loads : [loadavg()[0]];
+const summary = {
+  elapsedS: elapsed,
+  loadAverage1m: { min: Math.min(...loadDuring), max: Math.max(...loadDuring), samples: loadDuring.length },
+  tools,
+  flags: args,
+  targets: rows.map(([what, target, measured, st]) => ({ what, target, measured, status: st })),
+};
+const header = ['what', 'target', 'measured', 'status'];
+const ranSomething = PARTS.some((p) => only.has(p));
+const facts =
+  `${machine.cores} × ${machine.cpu}, ${machine.memGiB} GiB, node ${machine.node}, ${machine.platform}; ` +
+  (ranSomething
+    ? `1-minute load average during the run ${fmt.f2(summary.loadAverage1m.min)}–${fmt.f2(summary.loadAverage1m.max)}; ` +
+      `${Math.round(elapsed)} s`
+    : 'nothing run: summary rebuilt from the results in bench-results/ (dates beside them)');
+banner(`summary — ${facts}`);
+console.log(textTable(header, rows));
+write(
+  'summary',
+  summary,
+  `# ringleader benchmark summary — ${started}\n\n${facts}\n\n${markdownTable(header, rows)}\n`,
+);
+if (proxyR) {
+  const caption = `${proxyR.from.slice(0, 16).replace('T', ' ')} UTC · ${machine.cores} × ${machine.cpu} · node ${machine.node} · proxy pinned to core ${proxyR.setup.proxyCore}, ${proxyR.setup.loadGenerator} + 4 backends on core ${proxyR.setup.loadCore} · load avg ${proxyR.throughput[0]?.loadavg ?? ''}`;
+  writeFileSync(new URL('proxies.svg', outDir), proxiesSvg(proxyR, caption));
+  console.log(`written: ${new URL('proxies.svg', outDir).pathname}`);
+}
