@@ -1,3 +1,4 @@
+import { DEFAULT_CLUSTER_CONFIG } from '@ringleader/core';
 import type { StoredConfig } from '@ringleader/zk';
 import { describe, expect, it } from 'vitest';
 import { configPatchFromFlags, formatConfig, prevalidateConfigPatch } from './config-plan.js';
@@ -104,20 +105,9 @@ describe('formatConfig', () => {
       version: 3,
       raw: { policy: 'round-robin', hash: { source: 'path' }, retries: 1 },
       config: {
+        ...DEFAULT_CLUSTER_CONFIG,
         policy: 'round-robin',
         hash: { kind: 'path' },
-        ring: { vnodes: 160 },
-        maglev: {},
-        lrt: { decayMs: 10000 },
-        healthCheck: {
-          path: '/healthz',
-          intervalMs: 2000,
-          timeoutMs: 1000,
-          rise: 2,
-          fall: 3,
-          expectStatus: [200, 399],
-        },
-        outlier: { consecutiveFailures: 5, baseEjectionMs: 10000, maxEjectionMs: 300000 },
         retries: 1,
       },
     };

@@ -1,3 +1,4 @@
+import { DEFAULT_CLUSTER_CONFIG } from '@ringleader/core';
 import type { ClusterStatus } from '@ringleader/zk';
 import { describe, expect, it } from 'vitest';
 import { adminUrlOf, buildStatusView, formatStatus, type NodeFetch } from './status-view.js';
@@ -63,21 +64,9 @@ function cluster(over: Partial<ClusterStatus> = {}): ClusterStatus {
       exists: true,
       version: 4,
       config: {
+        ...DEFAULT_CLUSTER_CONFIG,
         policy: 'consistent-hash',
         hash: { kind: 'header', name: 'x-user-id' },
-        ring: { vnodes: 160 },
-        maglev: {},
-        lrt: { decayMs: 10000 },
-        healthCheck: {
-          path: '/healthz',
-          intervalMs: 2000,
-          timeoutMs: 1000,
-          rise: 2,
-          fall: 3,
-          expectStatus: [200, 399],
-        },
-        outlier: { consecutiveFailures: 5, baseEjectionMs: 10000, maxEjectionMs: 300000 },
-        retries: 2,
       },
     },
     ...over,
