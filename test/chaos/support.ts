@@ -31,6 +31,8 @@ export interface Outcome {
   readonly status: number;
   /** The ringleader error code of a refusal (RL_NOT_LEADER, …) or the transport error code. */
   readonly code: string | undefined;
+  /** The refusal's message (names the reason, e.g. "election in progress"), for failure reports. */
+  readonly message?: string;
   /** x-ringleader-epoch the backend received (echoed in its body). */
   readonly epoch: number | undefined;
   readonly backend: string | undefined;
@@ -86,6 +88,7 @@ export function recordLoad(
             ok,
             status: r.status,
             code: ok ? undefined : typeof r.body?.code === 'string' ? r.body.code : `HTTP_${r.status}`,
+            ...(!ok && typeof r.body?.message === 'string' ? { message: r.body.message } : {}),
             epoch: epochText === undefined ? undefined : Number(epochText),
             backend: r.backend,
           });
@@ -182,7 +185,9 @@ export function describeFailures(fails: readonly Outcome[], t0: number, limit = 
   return fails
     .slice(0, limit)
     .map(
-      (f) => `client ${f.client} +${Math.round(f.at - t0)} ms via ${f.target}: ${f.status} ${f.code ?? ''}`,
+      (f) =>
+        `client ${f.client} +${Math.round(f.at - t0)} ms via ${f.target}: ${f.status} ${f.code ?? ''}` +
+        (f.message ? ` (${f.message})` : ''),
     );
 }
 

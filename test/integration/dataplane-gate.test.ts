@@ -1,6 +1,8 @@
 // Standby behaviour on the proxy port (reject with the leader's address, or forward to the
 // leader) and graceful close with requests in flight.
 
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import type { GateDecision } from '@ringleader/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -181,5 +183,39 @@ describe('graceful close', () => {
     await p.plane.close(200);
     expect(performance.now() - t0).toBeLessThan(4000);
     expect(await slow).toBe('cut');
+  });
+
+  it('serves a request sent on a connection accepted just before the close (no reset)', async () => {
+    const p = await startPlane(backends.map((b) => asBackend(b)));
+    const socket = connect(p.port, '127.0.0.1');
+    await once(socket, 'connect');
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    const ended = new Promise<string>((resolve) => {
+      socket.once('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+      socket.once('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code}`));
+    });
+    const closed = p.plane.close(5000);
+    // The request arrives after the listener went: http.Server.close() alone would have
+    // destroyed this "idle" connection already.
+    await new Promise((r) => setTimeout(r, 150));
+    socket.write('GET /late HTTP/1.1\r\nhost: x\r\n\r\n');
+    const answer = await ended;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer.toLowerCase()).toContain('connection: close');
+    await closed;
+  });
+
+  it('closes kept-alive connections that stay quiet, well before the grace period ends', async () => {
+    const p = await startPlane(backends.map((b) => asBackend(b)));
+    const socket = connect(p.port, '127.0.0.1');
+    await once(socket, 'connect');
+    const gone = once(socket, 'close');
+    socket.write('GET /first HTTP/1.1\r\nhost: x\r\n\r\n');
+    await once(socket, 'data');
+    const t0 = performance.now();
+    await p.plane.close(10_000);
+    await gone;
+    expect(performance.now() - t0).toBeLessThan(5000);
   });
 });

@@ -64,10 +64,10 @@ describe('RoleController', () => {
     c.setLifecycle('running');
     c.onSessionState('connected');
     c.onRoleChange({ from: 'candidate', to: 'standby', epoch: 3, cause: 'predecessor' });
-    expect(c.gate().kind).toBe('reject');
+    expect(c.gate().kind).toBe('hold');
     c.onLeader({ id: 'lb-0', epoch: 3, since: '', proxyUrl: 'http://127.0.0.1:8080' });
     expect(c.gate()).toEqual({ kind: 'forward', leaderProxyUrl: 'http://127.0.0.1:8080' });
     c.onLeader(null);
-    expect(c.gate().kind).toBe('reject');
+    expect(c.gate().kind).toBe('hold');
   });
 });

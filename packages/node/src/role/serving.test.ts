@@ -20,8 +20,18 @@ describe('decideGate', () => {
     ['standby rejects by default', {}, 'reject'],
     ['standby forwards when asked and the leader is known', { standby: 'forward' }, 'forward'],
     [
-      'standby forward without a known leader rejects',
+      'forwarding standby holds while no leader is known (hand-over window)',
       { standby: 'forward', leaderProxyUrl: undefined },
+      'hold',
+    ],
+    [
+      'forwarding candidate holds during an election',
+      { standby: 'forward', role: 'candidate', leaderProxyUrl: undefined },
+      'hold',
+    ],
+    [
+      'forwarding standby without ZooKeeper rejects even with no leader known',
+      { standby: 'forward', session: 'expired', leaderProxyUrl: undefined },
       'reject',
     ],
     ['candidate rejects', { role: 'candidate' }, 'reject'],

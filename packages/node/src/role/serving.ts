@@ -74,7 +74,12 @@ export function decideGate(f: ServingFacts): Gate {
     // The node cannot know who leads; forwarding to a possibly stale address would only add a hop.
     return reject(`zookeeper session ${f.session}`);
   }
-  if (f.standby === 'forward' && f.leaderProxyUrl)
-    return { kind: 'forward', leaderProxyUrl: f.leaderProxyUrl };
+  if (f.standby === 'forward') {
+    if (f.leaderProxyUrl) return { kind: 'forward', leaderProxyUrl: f.leaderProxyUrl };
+    // Connected but no leader known: between a leader's resignation and its successor's
+    // announcement (tens of ms), or during an election. A forwarding standby promised its
+    // clients a leader, so it waits a bounded time for one instead of failing the request.
+    return hold(f.role === 'candidate' ? 'election in progress' : 'standby: waiting for a leader');
+  }
   return reject(f.role === 'candidate' ? 'election in progress' : 'standby');
 }
