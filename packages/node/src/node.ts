@@ -141,7 +141,6 @@ export class RingleaderNode {
         ? { stillServing: () => this.session.now() < this.session.leaseValidUntil() }
         : {}),
       waitForGateChange: (ms) => this.roles.waitForGateChange(ms),
-      isDraining: () => this.roles.facts.lifecycle === 'draining',
       load: this.load,
       health: this.checker,
       retries: config.retries,
@@ -367,7 +366,11 @@ export class RingleaderNode {
       if (this.config.mode === 'active-passive')
         await this.#successorKnown(this.config.zookeeper.sessionTimeoutMs);
     }
-    // Give kept-alive clients one round trip to see `connection: close` before the listener goes.
+    // The listener closes only now, when kept-alive clients have no reason to open connections,
+    // so none is caught in the kernel's accept queue (reset when a listening socket closes).
+    // Then each kept-alive client gets one round trip to see `connection: close` and go
+    // elsewhere before idle connections are closed.
+    this.dataPlane.stopAccepting();
     await sleep(Math.min(this.config.drainTimeoutMs, DRAIN_ANNOUNCE_MS));
     await this.dataPlane.close(this.config.drainTimeoutMs);
     this.roles.setLifecycle('stopped');

@@ -20,7 +20,7 @@
 // llhttp in strict mode (insecureHTTPParser false) before any route runs → 400 via clientError.
 import type { IncomingMessage, ServerOptions } from 'node:http';
 import { ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, Server as NetServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import httpProxy from '@fastify/http-proxy';
@@ -242,6 +242,14 @@ export function createDataPlane(o: DataPlaneOptions): DataPlane {
     app.routing(req, res);
   });
 
+  const stopAccepting = () => {
+    if (flow.announceClose) return;
+    flow.announceClose = true;
+    // net.Server's close, not http.Server's: that one would also close idle keep-alive
+    // connections now, racing clients that are about to send on them.
+    if (app.server.listening) NetServer.prototype.close.call(app.server);
+  };
+
   return {
     app,
     stats,
@@ -251,7 +259,9 @@ export function createDataPlane(o: DataPlaneOptions): DataPlane {
       const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
       return { host: a.address, port: a.port, url: `${proto}://${host}:${a.port}` };
     },
+    stopAccepting,
     async close(graceMs) {
+      stopAccepting();
       closing = true;
       const deadline = setTimeout(() => {
         app.server.closeAllConnections();

@@ -41,6 +41,8 @@ export class ProxyFlow {
   readonly #originOf = new WeakMap<object, string>();
   #leaderUrl = '';
   #leaderOrigin = '';
+  /** Set once the listener is closed: every answer then asks the client to close. */
+  announceClose = false;
 
   constructor(o: DataPlaneOptions, metrics: NodeMetrics, pools: UpstreamPools, stats: DataPlaneStats) {
     this.#o = o;
@@ -106,9 +108,10 @@ export class ProxyFlow {
       return;
     }
 
-    // While draining, every answer asks the client to close: keep-alive clients then reconnect
-    // (to another node) between requests instead of racing the final close of an idle socket.
-    if (o.isDraining?.()) reply.header('connection', 'close');
+    // Once the listener is closed, every answer asks the client to close: keep-alive clients
+    // then reconnect (refused here, so to another node) between requests instead of racing the
+    // final close of an idle socket.
+    if (this.announceClose) reply.header('connection', 'close');
     this.#admit(request, reply, ex);
   }
 

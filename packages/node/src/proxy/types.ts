@@ -79,8 +79,6 @@ export interface DataPlaneOptions {
    * freeze between that read and the write must not let a deposed leader send it.
    */
   stillServing?(): boolean;
-  /** While true, responses carry `connection: close` (a graceful stop is under way). */
-  isDraining?(): boolean;
   /**
    * Resolves when the gate next changes, or after `ms`. Needed for `hold` gates; without it a
    * `hold` is answered like a `reject` at once.
@@ -131,6 +129,12 @@ export interface DataPlane {
   readonly app: FastifyInstance;
   /** Starts listening; resolves with the bound address (port 0 picks a free one). */
   listen(addr: { host: string; port: number }): Promise<{ host: string; port: number; url: string }>;
+  /**
+   * First step of a graceful stop: closes the listener (new connections are refused, so clients
+   * go to another node) while accepted connections stay; from now on every response asks its
+   * client to close the connection. Idempotent.
+   */
+  stopAccepting(): void;
   /**
    * Stops accepting, lets in-flight requests and tunnels finish for up to `graceMs`, then cuts
    * what is left and closes the upstream pools.
