@@ -69,7 +69,8 @@ export function describeBackend(b: Backend): string {
   return `${hostPort(b.host, b.port)} weight ${b.weight} ${b.state}${zone}`;
 }
 
-export function backendJson(b: Backend): Record<string, unknown> {
+/** What every JSON view of a backend starts with, an absent zone as null. */
+export function backendFields(b: Backend) {
   return {
     id: b.id,
     host: b.host,
@@ -78,8 +79,11 @@ export function backendJson(b: Backend): Record<string, unknown> {
     state: b.state,
     zone: b.zone ?? null,
     format: b.format,
-    meta: b.meta ?? null,
   };
+}
+
+export function backendJson(b: Backend): Record<string, unknown> {
+  return { ...backendFields(b), meta: b.meta ?? null };
 }
 
 export function backendListJson(snap: MembershipSnapshot, cluster: string): Record<string, unknown> {

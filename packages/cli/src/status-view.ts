@@ -4,6 +4,7 @@
 // routes from the current membership holds a snapshot of exactly that version.
 import { formatHashSource, HASH_POLICIES } from '@ringleader/core';
 import type { ClusterStatus } from '@ringleader/zk';
+import { backendFields } from './backend-plan.js';
 import { dash, hostPort, renderTable } from './table.js';
 
 /** The part of a node's GET /status this command reads; anything else is ignored. */
@@ -126,13 +127,7 @@ export function buildStatusView(
     healthBy.set(n.id, m);
   }
   const backends: BackendView[] = status.backends.backends.map((b) => ({
-    id: b.id,
-    host: b.host,
-    port: b.port,
-    weight: b.weight,
-    state: b.state,
-    zone: b.zone ?? null,
-    format: b.format,
+    ...backendFields(b),
     health: Object.fromEntries([...healthBy].map(([node, m]) => [node, m.get(b.id) ?? '-'])),
   }));
   const li = status.leader?.info;

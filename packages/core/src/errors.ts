@@ -41,11 +41,30 @@ export class RingleaderError extends Error {
   }
 }
 
-export function coreError(
-  code: CoreErrorCode,
-  detail: string,
-  opts: { field?: string; path?: string; cause?: unknown } = {},
-): RingleaderError {
-  const entry = CORE_ERRORS[code];
-  return new RingleaderError(code, `${entry.message}: ${detail}`, { ...opts, status: entry.status });
+/** What a catalogued error may say besides its code and detail; the status is the catalogue's. */
+export interface CatalogueErrorOptions {
+  field?: string;
+  path?: string;
+  cause?: unknown;
 }
+
+export type CatalogueErrorFactory<Code extends string> = (
+  code: Code,
+  detail: string,
+  opts?: CatalogueErrorOptions,
+) => RingleaderError;
+
+/**
+ * The factory of a package's error catalogue: `factory(code, detail)` is a RingleaderError
+ * with the code's status and the message `<catalogue message>: <detail>`.
+ */
+export function catalogueError<Code extends string>(
+  catalogue: Readonly<Record<Code, { readonly status: number; readonly message: string }>>,
+): CatalogueErrorFactory<Code> {
+  return (code, detail, opts = {}) => {
+    const entry = catalogue[code];
+    return new RingleaderError(code, `${entry.message}: ${detail}`, { ...opts, status: entry.status });
+  };
+}
+
+export const coreError: CatalogueErrorFactory<CoreErrorCode> = catalogueError(CORE_ERRORS);

@@ -1,6 +1,6 @@
 // The error catalogue of @ringleader/node: every code the data plane answers with, its meaning
 // and HTTP status. docs/errors.md documents each code (section "Node"); a test keeps the two in step.
-import { RingleaderError } from '@ringleader/core';
+import { type CatalogueErrorFactory, catalogueError } from '@ringleader/core';
 
 export const NODE_ERRORS = {
   RL_NO_BACKEND: { status: 503, message: 'no eligible backend' },
@@ -25,14 +25,7 @@ export const NODE_ERRORS = {
 
 export type NodeErrorCode = keyof typeof NODE_ERRORS;
 
-export function nodeError(
-  code: NodeErrorCode,
-  detail: string,
-  opts: { field?: string; path?: string; cause?: unknown } = {},
-): RingleaderError {
-  const entry = NODE_ERRORS[code];
-  return new RingleaderError(code, `${entry.message}: ${detail}`, { ...opts, status: entry.status });
-}
+export const nodeError: CatalogueErrorFactory<NodeErrorCode> = catalogueError(NODE_ERRORS);
 
 /** The JSON body every data-plane error response carries: `{ code, message }`. */
 export function errorBody(code: NodeErrorCode, detail: string): string {

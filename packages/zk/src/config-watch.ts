@@ -14,7 +14,7 @@ import {
   type DecodeConfig,
 } from './config-watch-logic.js';
 import { DataWatch } from './data-watch.js';
-import { zkError } from './errors.js';
+import { firstValue } from './first-value.js';
 import { type Logger, silentLogger } from './logger.js';
 import { clusterPaths } from './paths.js';
 import type { ZkSession } from './session.js';
@@ -77,18 +77,7 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
 
   /** Resolves with the first config in force (at once if there is one). */
   ready(timeoutMs = 10_000): Promise<ConfigSnapshot> {
-    if (this.#current !== undefined) return Promise.resolve(this.#current);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.off('config', onConfig);
-        reject(zkError('RL_ZK_TIMEOUT', `no config read from ${this.path} after ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onConfig = (c: ConfigSnapshot) => {
-        clearTimeout(timer);
-        resolve(c);
-      };
-      this.once('config', onConfig);
-    });
+    return firstValue(this, 'config', this.#current, timeoutMs, `no config read from ${this.path}`);
   }
 
   close(): void {

@@ -17,8 +17,8 @@ import {
 } from './election-logic.js';
 import { hasCode } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
-import { NOT_AUTHORISED_RETRY_MS, NotAuthorisedLog } from './noauth.js';
 import { type ClusterPaths, clusterPaths, validateNodeId } from './paths.js';
+import { RetryLoop } from './retry.js';
 import type { SessionStateChange, ZkSession } from './session.js';
 
 export interface LeaderPayload {
@@ -100,20 +100,16 @@ export class LeaderElection extends EventEmitter<ElectionEvents> {
   private readonly session: ZkSession;
   private readonly urls: { readonly proxyUrl?: string; readonly adminUrl?: string };
   private readonly leaseMarginMs: number | undefined;
-  private readonly retryDelayMs: number;
   private readonly log: Logger;
-  private readonly noauth: NotAuthorisedLog;
+  private readonly loop: RetryLoop;
 
   private roleValue: Role = 'candidate';
   private lifecycleValue: Lifecycle = 'latent';
   private own: OwnNode | undefined;
   private leaderEpoch: number | null = null;
-  private running = false;
-  private dirty = false;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private readonly onWatch = () => this.kick();
+  private readonly onWatch = () => this.loop.kick();
   private readonly onState = (c: SessionStateChange) => this.handleState(c);
-  private readonly onSession = () => this.kick();
+  private readonly onSession = () => this.loop.kick();
 
   constructor(opts: ElectionOptions) {
     super();
@@ -122,9 +118,14 @@ export class LeaderElection extends EventEmitter<ElectionEvents> {
     this.paths = clusterPaths(opts.cluster);
     this.urls = opts.urls ?? {};
     this.leaseMarginMs = opts.leaseMarginMs;
-    this.retryDelayMs = opts.retryDelayMs ?? 100;
     this.log = (opts.logger ?? silentLogger).child({ component: 'zk-election', node: this.nodeId });
-    this.noauth = new NotAuthorisedLog(this.log);
+    this.loop = new RetryLoop({
+      step: () => this.step(),
+      active: () => this.lifecycleValue === 'started',
+      retryDelayMs: opts.retryDelayMs ?? 100,
+      log: this.log,
+      failure: 'election step failed; retrying',
+    });
   }
 
   get role(): Role {
@@ -163,7 +164,7 @@ export class LeaderElection extends EventEmitter<ElectionEvents> {
     this.lifecycleValue = 'started';
     this.session.on('state', this.onState);
     this.session.on('session', this.onSession);
-    this.kick();
+    this.loop.kick();
   }
 
   /** Gives up leadership (or our place) by deleting our znode; re-enters at the back unless rejoin: false. */
@@ -171,7 +172,7 @@ export class LeaderElection extends EventEmitter<ElectionEvents> {
     if (this.lifecycleValue !== 'started') return;
     await this.leave('resigned');
     if (opts.rejoin === false) await this.close();
-    else this.kick();
+    else this.loop.kick();
   }
 
   /** Leaves the election: deletes our znode (and `leader` if ours). Does not close the session. */
@@ -181,7 +182,7 @@ export class LeaderElection extends EventEmitter<ElectionEvents> {
     this.lifecycleValue = 'closed';
     this.session.off('state', this.onState);
     this.session.off('session', this.onSession);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.loop.cancel();
     if (wasStarted) await this.leave('closed');
   }
 
@@ -208,7 +209,7 @@ export class LeaderElection extends EventEmitter<ElectionEvents> {
       this.own = undefined;
       this.setRole('candidate', this.leaderEpoch, c.to === 'expired' ? 'expired' : 'closed');
     } else if (c.to === 'connected') {
-      this.kick(); // re-verify: the same session may still hold the lowest znode
+      this.loop.kick(); // re-verify: the same session may still hold the lowest znode
     }
   }
 
@@ -224,41 +225,6 @@ export class LeaderElection extends EventEmitter<ElectionEvents> {
       if (!hasCode(err, 'RL_ZK_NO_NODE', 'RL_ZK_CLOSED'))
         this.log.warn({ err }, 'could not delete election znode');
     }
-  }
-
-  /** Runs step() serially; a kick during a step makes it run once more afterwards. */
-  private kick(): void {
-    if (this.lifecycleValue !== 'started') return;
-    if (this.running) {
-      this.dirty = true;
-      return;
-    }
-    this.running = true;
-    void (async () => {
-      do {
-        this.dirty = false;
-        try {
-          await this.step();
-        } catch (err) {
-          // Without the cluster credential: a clear error once a minute, a slow retry, no crash.
-          if (this.noauth.report(err)) this.scheduleRetry(NOT_AUTHORISED_RETRY_MS);
-          else {
-            this.log.debug({ err }, 'election step failed; retrying');
-            this.scheduleRetry();
-          }
-        }
-      } while (this.dirty && this.lifecycleValue === 'started');
-      this.running = false;
-    })();
-  }
-
-  private scheduleRetry(delayMs = this.retryDelayMs): void {
-    if (this.retryTimer || this.lifecycleValue !== 'started') return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.kick();
-    }, delayMs);
-    this.retryTimer.unref();
   }
 
   private stillCurrent(node: OwnNode): boolean {
@@ -278,41 +244,37 @@ export class LeaderElection extends EventEmitter<ElectionEvents> {
     }
     const node = this.own;
     const { children } = await this.session.getChildren(this.paths.election);
-    if (!this.stillCurrent(node)) return this.markDirty();
+    if (!this.stillCurrent(node)) return this.loop.again();
     const d = decide(children, node.name);
     if (d.kind === 'missing') {
       this.own = undefined;
       this.setRole('candidate', this.leaderEpoch, 'node-lost');
-      return this.markDirty();
+      return this.loop.again();
     }
     if (d.kind === 'wait') {
       this.leaderEpoch = d.leaderEpoch;
       try {
         await this.session.getData(`${this.paths.election}/${d.predecessor}`, this.onWatch);
       } catch (err) {
-        if (hasCode(err, 'RL_ZK_NO_NODE')) return this.markDirty(); // it went away: look again
+        if (hasCode(err, 'RL_ZK_NO_NODE')) return this.loop.again(); // it went away: look again
         throw err;
       }
-      if (!this.stillCurrent(node)) return this.markDirty();
+      if (!this.stillCurrent(node)) return this.loop.again();
       this.setRole('standby', d.leaderEpoch, 'predecessor');
       return;
     }
     // Lowest: check that our session really owns it before leading (CURATOR-696). The watch
     // on our own znode makes a leader whose znode is deleted (by an operator) step down.
     const { stat } = await this.session.getData(node.path, this.onWatch);
-    if (!this.stillCurrent(node)) return this.markDirty();
+    if (!this.stillCurrent(node)) return this.loop.again();
     if (stat.ephemeralOwner !== this.session.sessionId) {
       this.log.warn({ path: node.path, owner: stat.ephemeralOwner }, 'lowest znode is not ours: re-entering');
       this.own = undefined;
-      return this.markDirty();
+      return this.loop.again();
     }
     this.leaderEpoch = d.epoch;
     this.setRole('leader', d.epoch, 'elected');
     await this.writeLeaderZnode(node);
-  }
-
-  private markDirty(): void {
-    this.dirty = true;
   }
 
   /** Creates our protected znode; a create whose reply was lost is found again by its guid. */

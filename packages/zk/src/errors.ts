@@ -1,6 +1,6 @@
 // The error catalogue of @ringleader/zk: every code, its meaning and HTTP status.
 // docs/errors.md documents each code (section "ZooKeeper"); a test keeps the two in step.
-import { RingleaderError } from '@ringleader/core';
+import { type CatalogueErrorFactory, catalogueError, RingleaderError } from '@ringleader/core';
 
 export const ZK_ERRORS = {
   RL_ZK_UNREACHABLE: { status: 503, message: 'ZooKeeper is unreachable' },
@@ -26,14 +26,7 @@ export const ZK_ERRORS = {
 
 export type ZkErrorCode = keyof typeof ZK_ERRORS;
 
-export function zkError(
-  code: ZkErrorCode,
-  detail: string,
-  opts: { field?: string; path?: string; cause?: unknown } = {},
-): RingleaderError {
-  const entry = ZK_ERRORS[code];
-  return new RingleaderError(code, `${entry.message}: ${detail}`, { ...opts, status: entry.status });
-}
+export const zkError: CatalogueErrorFactory<ZkErrorCode> = catalogueError(ZK_ERRORS);
 
 /** node-zookeeper-client exception codes (lib/Exception.js) mapped to ours. */
 const BY_ZK_CODE: Readonly<Record<number, ZkErrorCode>> = {

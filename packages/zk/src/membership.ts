@@ -9,7 +9,7 @@
 // remove valid backends. Read errors and suspended sessions keep the current snapshot.
 import { EventEmitter } from 'node:events';
 import { decodeBackend } from '@ringleader/core';
-import { zkError } from './errors.js';
+import { firstValue } from './first-value.js';
 import { type Logger, silentLogger } from './logger.js';
 import { ChildrenCache } from './membership-cache.js';
 import {
@@ -89,18 +89,7 @@ export class MembershipWatcher extends EventEmitter<MembershipEvents> {
 
   /** Resolves with the first snapshot (at once if there is one). */
   ready(timeoutMs = 10_000): Promise<MembershipSnapshot> {
-    if (this.#current !== undefined) return Promise.resolve(this.#current);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.off('snapshot', onSnap);
-        reject(zkError('RL_ZK_TIMEOUT', `no membership snapshot of ${this.path} after ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onSnap = (s: MembershipSnapshot) => {
-        clearTimeout(timer);
-        resolve(s);
-      };
-      this.once('snapshot', onSnap);
-    });
+    return firstValue(this, 'snapshot', this.#current, timeoutMs, `no membership snapshot of ${this.path}`);
   }
 
   /** Re-reads everything now (normally unneeded: watches and new sessions drive reads). */

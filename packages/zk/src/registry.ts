@@ -9,8 +9,8 @@ import { EventEmitter } from 'node:events';
 import type { RingleaderError } from '@ringleader/core';
 import { hasCode, zkError } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
-import { NOT_AUTHORISED_RETRY_MS, NotAuthorisedLog } from './noauth.js';
 import { type ClusterPaths, clusterPaths, validateNodeId } from './paths.js';
+import { RetryLoop } from './retry.js';
 import type { SessionStateChange, ZkSession } from './session.js';
 
 export interface NodeInfo {
@@ -44,19 +44,15 @@ export class NodeRegistry extends EventEmitter<RegistryEvents> {
   readonly paths: ClusterPaths;
   readonly path: string;
   private readonly session: ZkSession;
-  private readonly retryDelayMs: number;
   private readonly log: Logger;
-  private readonly noauth: NotAuthorisedLog;
+  private readonly loop: RetryLoop;
   private info: NodeInfo;
   private stateValue: RegistrationState = 'unregistered';
   private registeredGeneration = -1;
-  private running = false;
-  private dirty = false;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private readonly kickFn = () => this.kick();
+  private readonly kickFn = () => this.loop.kick();
   private readonly onState = (c: SessionStateChange) => {
     if (c.to === 'expired') this.stateValue = 'unregistered';
-    if (c.to === 'connected') this.kick();
+    if (c.to === 'connected') this.loop.kick();
   };
 
   constructor(opts: RegistryOptions) {
@@ -65,9 +61,14 @@ export class NodeRegistry extends EventEmitter<RegistryEvents> {
     this.paths = clusterPaths(opts.cluster);
     this.path = this.paths.node(validateNodeId(opts.info.id));
     this.info = opts.info;
-    this.retryDelayMs = opts.retryDelayMs ?? 200;
     this.log = (opts.logger ?? silentLogger).child({ component: 'zk-registry', node: opts.info.id });
-    this.noauth = new NotAuthorisedLog(this.log);
+    this.loop = new RetryLoop({
+      step: () => this.register(),
+      active: () => this.stateValue !== 'closed',
+      retryDelayMs: opts.retryDelayMs ?? 200,
+      log: this.log,
+      failure: 'registration failed; retrying',
+    });
   }
 
   get state(): RegistrationState {
@@ -77,7 +78,7 @@ export class NodeRegistry extends EventEmitter<RegistryEvents> {
   start(): void {
     this.session.on('session', this.kickFn);
     this.session.on('state', this.onState);
-    this.kick();
+    this.loop.kick();
   }
 
   /** Replaces the payload (mode change, new ports…); written at once when registered. */
@@ -94,7 +95,7 @@ export class NodeRegistry extends EventEmitter<RegistryEvents> {
     this.stateValue = 'closed';
     this.session.off('session', this.kickFn);
     this.session.off('state', this.onState);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.loop.cancel();
     if (!wasRegistered) return;
     try {
       const stat = await this.session.exists(this.path);
@@ -103,37 +104,6 @@ export class NodeRegistry extends EventEmitter<RegistryEvents> {
     } catch (err) {
       if (!hasCode(err, 'RL_ZK_NO_NODE', 'RL_ZK_BAD_VERSION', 'RL_ZK_CLOSED')) throw err;
     }
-  }
-
-  private kick(): void {
-    if (this.stateValue === 'closed') return;
-    if (this.running) {
-      this.dirty = true;
-      return;
-    }
-    this.running = true;
-    void (async () => {
-      do {
-        this.dirty = false;
-        try {
-          await this.register();
-        } catch (err) {
-          const refused = this.noauth.report(err);
-          if (!refused) this.log.debug({ err }, 'registration failed; retrying');
-          if (!this.retryTimer && this.stateValue !== 'closed') {
-            this.retryTimer = setTimeout(
-              () => {
-                this.retryTimer = undefined;
-                this.kick();
-              },
-              refused ? NOT_AUTHORISED_RETRY_MS : this.retryDelayMs,
-            );
-            this.retryTimer.unref();
-          }
-        }
-      } while (this.dirty && this.stateValue !== 'closed');
-      this.running = false;
-    })();
   }
 
   private async register(): Promise<void> {
@@ -147,7 +117,7 @@ export class NodeRegistry extends EventEmitter<RegistryEvents> {
     } catch (err) {
       if (!hasCode(err, 'RL_ZK_NODE_EXISTS')) throw err;
       const stat = await this.session.exists(this.path, this.kickFn);
-      if (!stat) return this.markDirty(); // gone meanwhile: try again
+      if (!stat) return this.loop.again(); // gone meanwhile: try again
       if (stat.ephemeralOwner !== this.session.sessionId) {
         this.stateValue = 'waiting';
         const conflict = zkError(
@@ -162,14 +132,10 @@ export class NodeRegistry extends EventEmitter<RegistryEvents> {
       await this.session.setData(this.path, json); // ours (a lost create reply): refresh the payload
     }
     if (g !== this.session.generation || (this.stateValue as RegistrationState) === 'closed')
-      return this.markDirty();
+      return this.loop.again();
     this.stateValue = 'registered';
     this.registeredGeneration = g;
     this.log.info({ path: this.path, generation: g }, 'node registered');
     this.emit('registered', { path: this.path, generation: g });
-  }
-
-  private markDirty(): void {
-    this.dirty = true;
   }
 }

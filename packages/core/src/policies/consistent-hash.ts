@@ -22,7 +22,7 @@
 import { coreError } from '../errors.js';
 import { requestHash } from '../hash/key.js';
 import type { Backend, HashSource, Policy, PolicyContext, RequestFacts } from '../types.js';
-import { hashMembers, isEligible, VisitStamps } from './members.js';
+import { firstEligibleOwner, hashMembers, isEligible, VisitStamps } from './members.js';
 import { buildRing, type Ring, ringIndex } from './ring.js';
 
 export interface ConsistentHashOptions {
@@ -99,7 +99,9 @@ class RingPolicy implements ConsistentHashPolicy {
     const start = ringIndex(this.ring, hash);
     if (this.loadFactor !== undefined) return this.walkBounded(start, this.loadFactor, exclude);
     const first = this.members[this.owners[start]!]!;
-    return isEligible(first, this.ctx, exclude) ? first : this.walk(start, exclude);
+    return isEligible(first, this.ctx, exclude)
+      ? first
+      : firstEligibleOwner(this.owners, start, this.members, this.stamps, this.ctx, exclude);
   }
 
   owner(hash: number): Backend | undefined {
@@ -117,27 +119,11 @@ class RingPolicy implements ConsistentHashPolicy {
     return out;
   }
 
-  /** Clockwise over distinct owners from `start`; the first eligible one wins. */
-  private walk(start: number, exclude: ReadonlySet<string> | undefined): Backend | undefined {
-    const { owners, members, stamps } = this;
-    const len = owners.length;
-    stamps.begin();
-    let distinct = 0;
-    for (let j = 0, i = start; j < len; j++, i = i + 1 === len ? 0 : i + 1) {
-      const o = owners[i]!;
-      if (!stamps.visit(o)) continue;
-      const b = members[o]!;
-      if (isEligible(b, this.ctx, exclude)) return b;
-      if (++distinct === members.length) break;
-    }
-    return undefined;
-  }
-
   /**
-   * The same walk, also skipping backends at capacity. If every eligible backend
-   * is at capacity (possible only when `exclude` removes capacity) the least
-   * loaded one relative to its weight is returned: a request is never refused
-   * for balance alone.
+   * The walk of firstEligibleOwner, also skipping backends at capacity. If every
+   * eligible backend is at capacity (possible only when `exclude` removes capacity)
+   * the least loaded one relative to its weight is returned: a request is never
+   * refused for balance alone.
    */
   private walkBounded(
     start: number,

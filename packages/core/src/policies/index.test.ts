@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CLUSTER_CONFIG } from '../codec/config.js';
+import { DEFAULT_CLUSTER_CONFIG, POLICY_NAMES } from '../codec/config.js';
 import { backends, context, fakeFacts } from '../testing/fakes.js';
 import type { ClusterConfig, PolicyName } from '../types.js';
 import type { ConsistentHashPolicy } from './consistent-hash.js';
@@ -10,15 +10,7 @@ const base: ClusterConfig = { ...DEFAULT_CLUSTER_CONFIG, hash: { kind: 'ip' } };
 const list = backends(5);
 
 describe('buildPolicy', () => {
-  it.each<PolicyName>([
-    'round-robin',
-    'weighted-round-robin',
-    'least-response-time',
-    'least-connections',
-    'hash',
-    'consistent-hash',
-    'maglev',
-  ])('builds %s', (policy) => {
+  it.each<PolicyName>(POLICY_NAMES)('builds %s', (policy) => {
     const built = buildPolicy({ ...base, policy }, list, context());
     expect(built.name).toBe(policy);
     expect(list.map((b) => b.id)).toContain(built.pick(fakeFacts())?.id ?? 'none');

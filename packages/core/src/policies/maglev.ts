@@ -12,7 +12,7 @@
 import { requestHash } from '../hash/key.js';
 import type { Backend, HashSource, Policy, PolicyContext, RequestFacts } from '../types.js';
 import { buildMaglevTable, maglevTableSize } from './maglev-table.js';
-import { hashMembers, isEligible, VisitStamps } from './members.js';
+import { firstEligibleOwner, hashMembers, isEligible, VisitStamps } from './members.js';
 
 export interface MaglevOptions {
   readonly source: HashSource;
@@ -57,28 +57,14 @@ class MaglevTablePolicy implements MaglevPolicy {
     if (this.table.length === 0) return undefined;
     const slot = hash % this.tableSize;
     const first = this.members[this.table[slot]!]!;
-    return isEligible(first, this.ctx, exclude) ? first : this.walk(slot, exclude);
+    return isEligible(first, this.ctx, exclude)
+      ? first
+      : firstEligibleOwner(this.table, slot, this.members, this.stamps, this.ctx, exclude);
   }
 
   owner(hash: number): Backend | undefined {
     if (this.table.length === 0) return undefined;
     return this.members[this.table[hash % this.tableSize]!];
-  }
-
-  /** Slots after `slot`, over distinct owners; the first eligible one wins. O(M) worst case. */
-  private walk(slot: number, exclude: ReadonlySet<string> | undefined): Backend | undefined {
-    const { table, members, stamps } = this;
-    const size = table.length;
-    stamps.begin();
-    let distinct = 0;
-    for (let j = 0, i = slot; j < size; j++, i = i + 1 === size ? 0 : i + 1) {
-      const o = table[i]!;
-      if (!stamps.visit(o)) continue;
-      const b = members[o]!;
-      if (isEligible(b, this.ctx, exclude)) return b;
-      if (++distinct === members.length) break;
-    }
-    return undefined;
   }
 }
 

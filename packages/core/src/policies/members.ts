@@ -56,3 +56,29 @@ export class VisitStamps {
     return true;
   }
 }
+
+/**
+ * From `start` onwards (wrapping) over a slot → member table such as the ring or the maglev
+ * table: the first eligible member, each distinct member tried once. Only the fallback
+ * after an ineligible first owner walks, so the common pick never comes here.
+ */
+export function firstEligibleOwner(
+  owners: Uint32Array,
+  start: number,
+  members: readonly Backend[],
+  stamps: VisitStamps,
+  ctx: PolicyContext,
+  exclude: ReadonlySet<string> | undefined,
+): Backend | undefined {
+  const len = owners.length;
+  stamps.begin();
+  let distinct = 0;
+  for (let j = 0, i = start; j < len; j++, i = i + 1 === len ? 0 : i + 1) {
+    const o = owners[i]!;
+    if (!stamps.visit(o)) continue;
+    const b = members[o]!;
+    if (isEligible(b, ctx, exclude)) return b;
+    if (++distinct === members.length) break;
+  }
+  return undefined;
+}

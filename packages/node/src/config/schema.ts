@@ -1,7 +1,7 @@
 // The node's own configuration (file + RINGLEADER_* environment), validated in one pass so an
 // operator sees every mistake at once, each named by key and expected form.
 import type { HashSource, PolicyName } from '@ringleader/core';
-import { parseHashSource } from '@ringleader/core';
+import { POLICY_NAMES, parseHashSource } from '@ringleader/core';
 
 export type Mode = 'active-passive' | 'active-active';
 export type StandbyBehaviour = 'reject' | 'forward';
@@ -61,16 +61,6 @@ export interface NodeConfig {
   readonly vip?: { readonly address: string; readonly interface: string };
   readonly log: { readonly level: LogLevel; readonly access: boolean };
 }
-
-export const POLICY_NAMES: readonly PolicyName[] = [
-  'round-robin',
-  'weighted-round-robin',
-  'least-response-time',
-  'least-connections',
-  'hash',
-  'consistent-hash',
-  'maglev',
-];
 
 /** One problem found in the configuration: which key, where it came from, what was expected. */
 export interface ConfigIssue {
