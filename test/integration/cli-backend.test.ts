@@ -1,35 +1,20 @@
 // `ringleader backend ...` as a child process against a real ZooKeeper. Each test has its
 // own cluster name, so tests never see each other's znodes.
-import { randomUUID } from 'node:crypto';
-import { ZkSession } from '@ringleader/zk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startZooKeeper, type ZkEnsemble } from '../harness/index.js';
-import { buildCli, CliProcess, runCli } from './cli-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { CliProcess, runCli, useCliZooKeeper } from './cli-helpers.js';
 import { deadPort } from './dataplane-helpers.js';
 
-let zk: ZkEnsemble;
-let session: ZkSession;
-
-beforeAll(async () => {
-  buildCli();
-  zk = await startZooKeeper({ servers: 1, tickTime: 200 });
-  session = new ZkSession({ connectString: zk.connectString, sessionTimeoutMs: 4000 }).start();
-  await session.waitFor('connected', 10_000);
-});
-afterAll(async () => {
-  await session?.close();
-  await zk?.stop();
-});
+const zk = useCliZooKeeper();
 
 function cluster() {
-  const name = `cli-${randomUUID().slice(0, 8)}`;
-  const cli = (...args: string[]) => runCli([...args, '--zk', zk.connectString, '--cluster', name]);
+  const name = zk.newCluster();
+  const cli = zk.cliOn(name);
   const data = async (id: string) =>
-    JSON.parse((await session.getData(`/ringleader/${name}/backends/${id}`)).data.toString()) as Record<
+    JSON.parse((await zk.session.getData(`/ringleader/${name}/backends/${id}`)).data.toString()) as Record<
       string,
       unknown
     >;
-  const exists = (id: string) => session.exists(`/ringleader/${name}/backends/${id}`);
+  const exists = (id: string) => zk.session.exists(`/ringleader/${name}/backends/${id}`);
   return { name, cli, data, exists };
 }
 
@@ -99,7 +84,7 @@ describe('ringleader backend', () => {
     );
     expect(await c.exists('web-1')).toBeNull();
     // Not even the cluster folders were created: nothing was written at all.
-    expect(await session.exists(`/ringleader/${c.name}`)).toBeNull();
+    expect(await zk.session.exists(`/ringleader/${c.name}`)).toBeNull();
   });
 
   it('updateDrainUndrainRemoveChangeTheZnode', async () => {
@@ -158,7 +143,7 @@ describe('ringleader backend', () => {
   it('malformedZnodesAreListedSeparatelyWithPathAndCode', async () => {
     const c = cluster();
     await c.cli('backend', 'add', 'web-1', '--host', '127.0.0.1', '--port', '8081');
-    await session.create(`/ringleader/${c.name}/backends/junk`, '{"host":"x",', 'persistent');
+    await zk.session.create(`/ringleader/${c.name}/backends/junk`, '{"host":"x",', 'persistent');
     const list = await c.cli('backend', 'list');
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(

@@ -1,30 +1,15 @@
 // `ringleader config get|set` as a child process against a real ZooKeeper.
-import { randomUUID } from 'node:crypto';
-import { ZkSession } from '@ringleader/zk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startZooKeeper, type ZkEnsemble } from '../harness/index.js';
-import { buildCli, runCli } from './cli-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useCliZooKeeper } from './cli-helpers.js';
 
-let zk: ZkEnsemble;
-let session: ZkSession;
-
-beforeAll(async () => {
-  buildCli();
-  zk = await startZooKeeper({ servers: 1, tickTime: 200 });
-  session = new ZkSession({ connectString: zk.connectString, sessionTimeoutMs: 4000 }).start();
-  await session.waitFor('connected', 10_000);
-});
-afterAll(async () => {
-  await session?.close();
-  await zk?.stop();
-});
+const zk = useCliZooKeeper();
 
 function cluster() {
-  const name = `cli-${randomUUID().slice(0, 8)}`;
-  const cli = (...args: string[]) => runCli([...args, '--zk', zk.connectString, '--cluster', name]);
+  const name = zk.newCluster();
+  const cli = zk.cliOn(name);
   const path = `/ringleader/${name}/config`;
   const stored = async () => {
-    const r = await session.getData(path);
+    const r = await zk.session.getData(path);
     return { version: r.stat.version, json: JSON.parse(r.data.toString()) as Record<string, unknown> };
   };
   return { name, cli, path, stored };
@@ -101,7 +86,7 @@ describe('ringleader config', () => {
     expect(r.stderr).toMatch(
       /^ringleader: invalid --policy: "fastest" is not one of round-robin, .* \[RL_UNKNOWN_POLICY\]\n$/,
     );
-    expect(await session.exists(c.path)).toBeNull();
+    expect(await zk.session.exists(c.path)).toBeNull();
   });
 
   it('aPatchInvalidAgainstTheStoredConfigExits2AndKeepsIt', async () => {
@@ -126,8 +111,8 @@ describe('ringleader config', () => {
 
   it('anUnreadableStoredConfigIsReportedAndReplaceRepairsIt', async () => {
     const c = cluster();
-    await session.mkdirp(`/ringleader/${c.name}`);
-    await session.create(c.path, 'not json', 'persistent');
+    await zk.session.mkdirp(`/ringleader/${c.name}`);
+    await zk.session.create(c.path, 'not json', 'persistent');
     const got = await c.cli('config', 'get');
     expect(got.code).toBe(0);
     expect(got.stdout).toContain('INVALID: ');

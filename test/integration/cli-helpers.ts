@@ -1,10 +1,13 @@
 // Shared helpers of the cli-* suites (not a test file): the BUILT `ringleader` command run as a
 // child process (packages/cli/bin/ringleader.mjs → dist), exactly as an operator runs it.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { sleep } from '../harness/index.js';
+import { ZkSession } from '@ringleader/zk';
+import { afterAll, beforeAll } from 'vitest';
+import { sleep, startZooKeeper, type ZkEnsemble } from '../harness/index.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = fileURLToPath(new URL('../../packages/cli/bin/ringleader.mjs', import.meta.url));
@@ -92,17 +95,50 @@ export function runCli(
   return p.exited.finally(() => clearTimeout(timer));
 }
 
-/** Polls until `cond` holds. */
-export async function until(
-  cond: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await cond())) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
+/** What a cli-* file shares: one standalone ZooKeeper, and a session of the test's own to look at znodes. */
+export interface CliZooKeeper {
+  readonly connectString: string;
+  readonly session: ZkSession;
+  /** A cluster name of its own, so tests never see each other's znodes. */
+  newCluster(): string;
+  /** Runs `ringleader <args> --zk <this ZooKeeper> --cluster <cluster>` to completion. */
+  cliOn(cluster: string): (...args: string[]) => Promise<CliResult>;
+}
+
+/**
+ * Builds the CLI and starts the ZooKeeper before the file's tests, and stops both session and
+ * server after them; call it once at the top of a file.
+ */
+export function useCliZooKeeper(): CliZooKeeper {
+  let zk: ZkEnsemble | undefined;
+  let session: ZkSession | undefined;
+  beforeAll(async () => {
+    buildCli();
+    zk = await startZooKeeper({ servers: 1, tickTime: 200 });
+    session = new ZkSession({ connectString: zk.connectString, sessionTimeoutMs: 4000 }).start();
+    await session.waitFor('connected', 10_000);
+  });
+  afterAll(async () => {
+    await session?.close();
+    await zk?.stop();
+  });
+  const started = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('useCliZooKeeper: used before its beforeAll ran');
+    return v;
+  };
+  return {
+    get connectString() {
+      return started(zk).connectString;
+    },
+    get session() {
+      return started(session);
+    },
+    newCluster: () => `cli-${randomUUID().slice(0, 8)}`,
+    cliOn:
+      (cluster) =>
+      (...args) =>
+        runCli([...args, '--zk', started(zk).connectString, '--cluster', cluster]),
+  };
 }
 
 /** `ringleader node start` configured from the environment, both ports on 127.0.0.1:0. */

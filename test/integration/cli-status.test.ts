@@ -4,33 +4,17 @@ import { randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ZkSession } from '@ringleader/zk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startZooKeeper, type ZkEnsemble } from '../harness/index.js';
 import {
-  buildCli,
   CliProcess as Cli,
   type CliProcess,
   runCli,
   startNodeProcess,
-  until,
+  useCliZooKeeper,
 } from './cli-helpers.js';
+import { until } from './poll.js';
 
-let zk: ZkEnsemble;
-let session: ZkSession;
-
-beforeAll(async () => {
-  buildCli();
-  zk = await startZooKeeper({ servers: 1, tickTime: 200 });
-  session = new ZkSession({ connectString: zk.connectString, sessionTimeoutMs: 4000 }).start();
-  await session.waitFor('connected', 10_000);
-});
-afterAll(async () => {
-  await session?.close();
-  await zk?.stop();
-});
-
-const newCluster = () => `cli-${randomUUID().slice(0, 8)}`;
+const zk = useCliZooKeeper();
 
 interface StatusJson {
   cluster: string;
@@ -52,8 +36,8 @@ interface StatusJson {
 
 describe('ringleader status without nodes', () => {
   it('statusJsonShowsBackendsAndConfigWhenNoNodeRuns', async () => {
-    const cluster = newCluster();
-    const cli = (...args: string[]) => runCli([...args, '--zk', zk.connectString, '--cluster', cluster]);
+    const cluster = zk.newCluster();
+    const cli = zk.cliOn(cluster);
     await cli('backend', 'add', 'web-1', '--host', '127.0.0.1', '--port', '8081', '--weight', '3');
     await cli('backend', 'add', 'web-2', '--host', '127.0.0.1', '--port', '8082', '--draining');
     await cli('config', 'set', '--policy', 'least-connections');
@@ -76,7 +60,7 @@ describe('ringleader status without nodes', () => {
 });
 
 describe('ringleader status and leader resign with live nodes', () => {
-  const cluster = newCluster();
+  const cluster = zk.newCluster();
   const token = `tok-${randomUUID()}`;
   const tokenFile = join(tmpdir(), `ringleader-cli-token-${randomUUID()}`);
   const nodes: CliProcess[] = [];
@@ -89,7 +73,7 @@ describe('ringleader status and leader resign with live nodes', () => {
     await cli(['backend', 'add', 'web-1', '--host', '127.0.0.1', '--port', '1']);
     nodes.push(startNodeProcess({ id: 'lb-1', zk: zk.connectString, cluster, token }));
     await until(
-      async () => (await session.exists(`/ringleader/${cluster}/leader`)) !== null,
+      async () => (await zk.session.exists(`/ringleader/${cluster}/leader`)) !== null,
       15_000,
       'lb-1 to lead',
     );

@@ -4,37 +4,24 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import type { GateDecision } from '@ringleader/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   asBackend,
   deadPort,
   getJson,
   type Plane,
-  startBackends,
   startPlane,
-  type TestBackend,
+  until,
+  usePlanes,
 } from './dataplane-helpers.js';
 
-let backends: TestBackend[] = [];
-const planes: Plane[] = [];
+const { backends, plane: trackedPlane } = usePlanes(['b1', 'b2'], 1000);
 
-beforeAll(async () => {
-  backends = await startBackends(['b1', 'b2']);
-});
-afterAll(async () => {
-  await Promise.all(backends.map((b) => b.close()));
-});
-afterEach(async () => {
-  await Promise.all(planes.splice(0).map((p) => p.plane.close(1000)));
-});
-
-async function plane(gate: () => GateDecision, epoch = 7): Promise<Plane> {
-  const p = await startPlane(
+function plane(gate: () => GateDecision, epoch = 7): Promise<Plane> {
+  return trackedPlane(
     backends.map((b) => asBackend(b)),
     { gate, getEpoch: () => epoch },
   );
-  planes.push(p);
-  return p;
 }
 
 describe('standby gate', () => {
@@ -125,13 +112,13 @@ describe('hold gate (hand-over in progress)', () => {
 
   it('holds a request until the gate changes, then serves it', async () => {
     const g = switchableGate({ kind: 'hold', reason: 'waiting for the successor', maxWaitMs: 10_000 });
-    const p = await startPlane(
+    const p = await trackedPlane(
       backends.map((b) => asBackend(b)),
       { gate: g.gate, waitForGateChange: g.waitForGateChange },
     );
-    planes.push(p);
     const pending = getJson(`${p.url}/held`, { method: 'POST', body: 'kept' });
-    await new Promise((r) => setTimeout(r, 100));
+    // The request is on its way; how long it takes to arrive is not the point.
+    await until(() => p.plane.stats.held > 0);
     expect(p.plane.stats.held).toBe(1);
     g.set({ kind: 'serve' });
     const r = await pending;
@@ -141,11 +128,10 @@ describe('hold gate (hand-over in progress)', () => {
 
   it('answers 503 when the hold outlasts maxWaitMs', async () => {
     const g = switchableGate({ kind: 'hold', reason: 'waiting for the successor', maxWaitMs: 200 });
-    const p = await startPlane(
+    const p = await trackedPlane(
       backends.map((b) => asBackend(b)),
       { gate: g.gate, waitForGateChange: g.waitForGateChange },
     );
-    planes.push(p);
     const r = await getJson(`${p.url}/`);
     expect(r.status).toBe(503);
     expect(r.body.code).toBe('RL_NOT_LEADER');
@@ -163,8 +149,9 @@ describe('hold gate (hand-over in progress)', () => {
 describe('graceful close', () => {
   it('lets an in-flight request finish, then stops accepting', async () => {
     const p = await startPlane(backends.map((b) => asBackend(b)));
-    const slow = getJson(`${p.url}/slow?ms=300`);
-    await new Promise((r) => setTimeout(r, 50));
+    const slow = getJson(`${p.url}/slow?ms=1000`);
+    // Closed while the request is in flight for sure, however slowly it got there.
+    await until(() => p.plane.stats.inFlight === 1);
     const closed = p.plane.close(5000);
     const r = await slow;
     expect(r.status).toBe(200);
@@ -178,7 +165,8 @@ describe('graceful close', () => {
       (r) => r.status,
       () => 'cut',
     );
-    await new Promise((r) => setTimeout(r, 50));
+    // Otherwise a request still connecting is refused, and reads as 'cut' without any cutting.
+    await until(() => p.plane.stats.inFlight === 1);
     const t0 = performance.now();
     await p.plane.close(200);
     expect(performance.now() - t0).toBeLessThan(4000);

@@ -9,21 +9,13 @@ import {
   startBackends,
   startPlane,
   type TestBackend,
+  until,
 } from './dataplane-helpers.js';
 
 let backends: TestBackend[] = [];
 let p: Plane;
 let checker: HealthChecker;
 const transitions: string[] = [];
-
-/** Polls `pred` every 20 ms; fails after `ms` (a generous bound, not a timing claim). */
-async function until(pred: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 beforeAll(async () => {
   backends = await startBackends(['h1', 'h2']);

@@ -11,6 +11,7 @@ import {
   type RoutingSnapshot,
 } from '@ringleader/core';
 import { createDataPlane, createMetrics, type DataPlane, type DataPlaneOptions } from '@ringleader/node';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 // @ts-expect-error plain .mjs fixture without type declarations
 import { startBackend } from '../fixtures/backend.mjs';
 
@@ -103,6 +104,42 @@ export async function startPlane(
   });
   const addr = await plane.listen({ host: '127.0.0.1', port: 0 });
   return { plane, url: addr.url, port: addr.port, load, health, metrics, setBackends, snapshot: () => snap };
+}
+
+/**
+ * Backends started once for the file (filled in by its beforeAll) and `plane()`, whose planes
+ * are closed after each test with `closeGraceMs`; call it once at the top of a file.
+ */
+export function usePlanes(
+  ids: string[],
+  closeGraceMs: number,
+): { backends: TestBackend[]; plane: (...args: Parameters<typeof startPlane>) => Promise<Plane> } {
+  const backends: TestBackend[] = [];
+  const planes: Plane[] = [];
+  beforeAll(async () => {
+    backends.push(...(await startBackends(ids)));
+  });
+  afterAll(async () => {
+    await Promise.all(backends.map((b) => b.close()));
+  });
+  afterEach(async () => {
+    await Promise.all(planes.splice(0).map((p) => p.plane.close(closeGraceMs)));
+  });
+  const plane = async (...args: Parameters<typeof startPlane>): Promise<Plane> => {
+    const p = await startPlane(...args);
+    planes.push(p);
+    return p;
+  };
+  return { backends, plane };
+}
+
+/** Polls `pred` every 20 ms; fails after `ms` (a generous bound, not a timing claim). */
+export async function until(pred: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 export async function getJson(

@@ -18,7 +18,10 @@ let p: Plane;
 beforeAll(async () => {
   [backend] = (await startBackends(['b1'])) as [TestBackend];
   p = await startPlane([asBackend(backend)], {
-    timeouts: { connectMs: 1000, headersMs: 300, idleMs: 5000, requestMs: 1000 },
+    // Both bound every proxied request here, not only the tests of them: 300 ms was within reach
+    // of an in-process backend's answer on a loaded machine. headersMs stays under requestMs
+    // (the total budget), or its test would meet the total timeout instead.
+    timeouts: { connectMs: 1000, headersMs: 1000, idleMs: 5000, requestMs: 2000 },
     limits: { maxHeaderBytes: 4096, maxBodyBytes: 1000, maxHeaderCount: 20 },
   });
 });
@@ -95,7 +98,7 @@ describe('body limits', () => {
 
 describe('timeouts', () => {
   it('answers 504 RL_UPSTREAM_TIMEOUT when the backend sends no headers within headersMs', async () => {
-    const r = await getJson(`${p.url}/slow?ms=2000`);
+    const r = await getJson(`${p.url}/slow?ms=3000`);
     expect(r.status).toBe(504);
     expect(r.body.code).toBe('RL_UPSTREAM_TIMEOUT');
     expect(await metric('ringleader_limit_rejections_total{reason="headers_timeout"}')).toMatch(/ [1-9]\d*$/);
@@ -108,7 +111,7 @@ describe('timeouts', () => {
     let res = '';
     const seen = await backendSeen(async () => {
       // Headers never finished; the proxy must give up on its own.
-      res = await rawRequest(p.port, `GET / HTTP/1.1\r\n${host()}X-Slow: 1\r\n`, 5000);
+      res = await rawRequest(p.port, `GET / HTTP/1.1\r\n${host()}X-Slow: 1\r\n`, 8000);
     });
     expect(statusLine(res)).toBe(408);
     expect(res).toContain('RL_CLIENT_TIMEOUT');
@@ -120,7 +123,7 @@ describe('timeouts', () => {
     const res = await rawRequest(
       p.port,
       `POST /upload HTTP/1.1\r\n${host()}Content-Length: 100\r\n\r\nonly-part-of-it`,
-      5000,
+      8000,
     );
     expect(statusLine(res)).toBe(408);
   });

@@ -1,34 +1,9 @@
 // Data plane on real sockets: routing through the policy, failover on dead backends,
 // 503 when nothing is eligible, snapshot swaps under traffic, forwarded headers.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  asBackend,
-  deadPort,
-  getJson,
-  type Plane,
-  startBackends,
-  startPlane,
-  type TestBackend,
-} from './dataplane-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { asBackend, deadPort, getJson, type TestBackend, until, usePlanes } from './dataplane-helpers.js';
 
-let backends: TestBackend[] = [];
-const planes: Plane[] = [];
-
-beforeAll(async () => {
-  backends = await startBackends(['b1', 'b2', 'b3']);
-});
-afterAll(async () => {
-  await Promise.all(backends.map((b) => b.close()));
-});
-afterEach(async () => {
-  await Promise.all(planes.splice(0).map((p) => p.plane.close(1000)));
-});
-
-async function plane(...args: Parameters<typeof startPlane>): Promise<Plane> {
-  const p = await startPlane(...args);
-  planes.push(p);
-  return p;
-}
+const { backends, plane } = usePlanes(['b1', 'b2', 'b3'], 1000);
 
 describe('routing', () => {
   it('spreads requests over the members round-robin and stamps the forwarded headers', async () => {
@@ -193,8 +168,9 @@ describe('snapshot swaps', () => {
   it('lets an in-flight request on a removed backend finish while its pool closes', async () => {
     const [b1, b2] = backends as [TestBackend, TestBackend];
     const p = await plane([asBackend(b1)]);
-    const slow = getJson(`${p.url}/slow?ms=300`);
-    await new Promise((r) => setTimeout(r, 50));
+    const slow = getJson(`${p.url}/slow?ms=1000`);
+    // The swap must find the request already dispatched to b1, however slowly it got there.
+    await until(() => p.load.inFlight('b1') === 1);
     p.plane.onSnapshot(p.setBackends([asBackend(b2)]));
     const next = await getJson(`${p.url}/`);
     expect(next.body.backend).toBe('b2');

@@ -2,34 +2,10 @@
 // refused connects, standby rejection and forwarding to the leader.
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  asBackend,
-  deadPort,
-  type Plane,
-  startBackends,
-  startPlane,
-  type TestBackend,
-} from './dataplane-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { asBackend, deadPort, until, usePlanes } from './dataplane-helpers.js';
 
-let backends: TestBackend[] = [];
-const planes: Plane[] = [];
-
-beforeAll(async () => {
-  backends = await startBackends(['w1', 'w2']);
-});
-afterAll(async () => {
-  await Promise.all(backends.map((b) => b.close()));
-});
-afterEach(async () => {
-  await Promise.all(planes.splice(0).map((p) => p.plane.close(500)));
-});
-
-async function plane(...args: Parameters<typeof startPlane>): Promise<Plane> {
-  const p = await startPlane(...args);
-  planes.push(p);
-  return p;
-}
+const { backends, plane } = usePlanes(['w1', 'w2'], 500);
 
 /** A masked client frame (RFC 6455 §5.3). */
 function clientFrame(opcode: number, payload: Buffer): Buffer {
@@ -119,7 +95,8 @@ describe('websocket proxying', () => {
     ws.socket.write(clientFrame(0x8, Buffer.from([0x03, 0xe8])));
     expect((await ws.next()).opcode).toBe(0x8);
     await new Promise<void>((r) => ws.socket.once('close', () => r()));
-    await new Promise((r) => setTimeout(r, 20));
+    // The proxy's accounting runs when its side of the tunnel closes, not when the client's does.
+    await until(() => p.plane.stats.tunnels === 0);
     expect(p.plane.stats.tunnels).toBe(0);
     expect(p.load.inFlight('w1')).toBe(0);
     expect(await p.metrics.registry.metrics()).toContain(

@@ -173,9 +173,10 @@ describe('cluster admin', () => {
       if (id === 'lb-1') await lead[0]; // lb-1 enters first, so it leads
     }
     let status = await readClusterStatus(session, cluster);
+    // lb-2 registers and joins on its own schedule: poll (up to ~10 s, not a timing claim).
     for (
       let i = 0;
-      i < 50 && (status.nodes.length < 2 || status.election.length < 2 || !status.leader);
+      i < 200 && (status.nodes.length < 2 || status.election.length < 2 || !status.leader);
       i++
     ) {
       await new Promise((r) => setTimeout(r, 50));

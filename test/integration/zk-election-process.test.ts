@@ -2,50 +2,22 @@
 // it leads; the other contender runs in this process so its role events are timed exactly.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { LeaderElection, type RoleChange, ZkSession } from '@ringleader/zk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ZkSession } from '@ringleader/zk';
+import { describe, expect, it } from 'vitest';
 import { buildZk, ContenderProcess } from '../fixtures/contender-process.js';
-import { sleep, startZooKeeper, type ZkEnsemble } from '../harness/index.js';
+import { sleep } from '../harness/index.js';
+import { enterElection, until, useElectionZooKeeper } from './zk-election-helpers.js';
 
 const SESSION_MS = 1000;
-let zk: ZkEnsemble;
-let cleanup: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  buildZk();
-  zk = await startZooKeeper({ servers: 1, tickTime: 200 });
-});
-afterEach(async () => {
-  for (const f of cleanup.reverse()) await f().catch(() => {});
-  cleanup = [];
-});
-afterAll(async () => {
-  await zk?.stop();
-});
-
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(2);
-  }
-}
+const zk = useElectionZooKeeper(buildZk);
 
 async function childLeaderWithLocalStandby(cluster: string) {
   const child = new ContenderProcess(zk.connectString, cluster, 'child', SESSION_MS);
-  cleanup.push(() => child.stop());
+  zk.defer(() => child.stop());
   await until(() => child.role === 'leader', 10_000, 'the child to lead');
   const session = new ZkSession({ connectString: zk.connectString, sessionTimeoutMs: SESSION_MS }).start();
-  const election = new LeaderElection({ session, cluster, nodeId: 'local' });
-  const roles: Array<RoleChange & { at: number }> = [];
-  election.on('role', (c) => roles.push({ ...c, at: performance.now() }));
-  cleanup.push(async () => {
-    await election.close();
-    await session.close();
-  });
-  await session.waitFor('connected');
-  election.start();
-  await until(() => election.role === 'standby', 5000, 'the local contender to stand by');
+  const { election, roles } = await enterElection(zk, session, { cluster, nodeId: 'local' });
+  await until(() => election.role === 'standby', 10_000, 'the local contender to stand by');
   return { child, session, election, roles };
 }
 
@@ -70,8 +42,7 @@ describe('leader election with a contender in a child process', () => {
       expect(roles.at(-1)).toMatchObject({ from: 'standby', to: 'leader', cause: 'elected' });
       // Bounded by the session timeout (plus one tick of the server's expiry clock).
       expect(ms).toBeLessThan(SESSION_MS + 500);
-      for (const f of cleanup.reverse()) await f().catch(() => {});
-      cleanup = [];
+      await zk.cleanUp();
     }
     console.log(
       JSON.stringify({

@@ -3,64 +3,28 @@
 // and the node registry's re-creation after a new session.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import {
-  type CreateMode,
-  LeaderElection,
-  NodeRegistry,
-  type RoleChange,
-  ZkSession,
-  zkError,
-} from '@ringleader/zk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, startZooKeeper, type ZkEnsemble } from '../harness/index.js';
+import { type CreateMode, type LeaderElection, NodeRegistry, ZkSession, zkError } from '@ringleader/zk';
+import { describe, expect, it } from 'vitest';
+import { enterElection, type TimedRoles, until, useElectionZooKeeper } from './zk-election-helpers.js';
 
 const SESSION_MS = 1500;
-let zk: ZkEnsemble;
-let cleanup: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  zk = await startZooKeeper({ servers: 1, tickTime: 200 });
-});
-afterEach(async () => {
-  for (const f of cleanup.reverse()) await f().catch(() => {});
-  cleanup = [];
-});
-afterAll(async () => {
-  await zk?.stop();
-});
+const zk = useElectionZooKeeper();
 
 interface Contender {
   id: string;
   session: ZkSession;
   election: LeaderElection;
-  roles: Array<RoleChange & { at: number }>;
+  roles: TimedRoles;
 }
 
 async function contender(cluster: string, id: string): Promise<Contender> {
   const session = new ZkSession({ connectString: zk.connectString, sessionTimeoutMs: SESSION_MS }).start();
-  const election = new LeaderElection({
-    session,
+  const { election, roles } = await enterElection(zk, session, {
     cluster,
     nodeId: id,
     urls: { proxyUrl: `http://127.0.0.1:1/${id}`, adminUrl: `http://127.0.0.1:2/${id}` },
   });
-  const roles: Contender['roles'] = [];
-  election.on('role', (c) => roles.push({ ...c, at: performance.now() }));
-  cleanup.push(async () => {
-    await election.close();
-    await session.close();
-  });
-  await session.waitFor('connected');
-  election.start();
   return { id, session, election, roles };
-}
-
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 const settled = (cs: Contender[]) => cs.every((c) => c.election.role !== 'candidate');
@@ -70,7 +34,7 @@ async function threeContenders(): Promise<{ cluster: string; cs: Contender[] }> 
   const cluster = `t-${randomUUID().slice(0, 8)}`;
   const cs: Contender[] = [];
   for (const id of ['a', 'b', 'c']) cs.push(await contender(cluster, id));
-  await until(() => settled(cs), 5000, 'three contenders to settle');
+  await until(() => settled(cs), 10_000, 'three contenders to settle');
   return { cluster, cs };
 }
 
@@ -91,7 +55,8 @@ describe('leader election (one server, contenders in-process)', () => {
     });
     let found = false;
     const probe = () => cs[1]!.session.exists(leader.election.paths.leader).then((s) => (found = s !== null));
-    for (let i = 0; i < 100 && !(await probe()); i++) await sleep(10);
+    // The leader writes this znode after it leads: how long after depends on the machine's load.
+    await until(probe, 10_000, 'the leader znode');
     expect(found).toBe(true);
     const { data, stat } = await cs[1]!.session.getData(leader.election.paths.leader);
     const payload = JSON.parse(data.toString());
@@ -150,7 +115,7 @@ describe('leader election (one server, contenders in-process)', () => {
     expect(ms).toBeLessThan(SESSION_MS / 2);
     expect(leaders(cs)[0]!.election.epoch).toBeGreaterThan(oldEpoch);
     // The resigned node re-entered at the back of the line.
-    await until(() => leader.election.role === 'standby', 2000, 'the old leader to stand by');
+    await until(() => leader.election.role === 'standby', 10_000, 'the old leader to stand by');
     expect(leader.election.sequence).toBe(Math.max(...cs.map((c) => c.election.sequence!)));
     expect(leader.roles.map((r) => `${r.to}:${r.cause}`).slice(-2)).toEqual([
       'candidate:resigned',
@@ -163,8 +128,8 @@ describe('leader election (one server, contenders in-process)', () => {
     const leader = leaders(cs)[0]!;
     const path = `${leader.election.paths.election}/${(await leader.election.currentLeader())!.path.split('/').pop()}`;
     await cs.find((c) => c !== leader)!.session.remove(path); // an operator deletes it
-    await until(() => leaders(cs).length === 1 && leaders(cs)[0] !== leader, 2000, 'the next leader');
-    await until(() => leader.election.role === 'standby', 2000, 'the old leader to re-enter');
+    await until(() => leaders(cs).length === 1 && leaders(cs)[0] !== leader, 10_000, 'the next leader');
+    await until(() => leader.election.role === 'standby', 10_000, 'the old leader to re-enter');
     expect(leader.roles.some((r) => r.cause === 'node-lost')).toBe(true);
   });
 });
@@ -187,14 +152,8 @@ describe('leader election faults', () => {
       connectString: zk.connectString,
       sessionTimeoutMs: SESSION_MS,
     }).start();
-    const election = new LeaderElection({ session, cluster, nodeId: 'lossy' });
-    cleanup.push(async () => {
-      await election.close();
-      await session.close();
-    });
-    await session.waitFor('connected');
-    election.start();
-    await until(() => election.role === 'leader', 3000, 'leadership');
+    const { election } = await enterElection(zk, session, { cluster, nodeId: 'lossy' });
+    await until(() => election.role === 'leader', 10_000, 'leadership');
     const { children } = await session.getChildren(election.paths.election);
     expect(session.lost).toBe(1);
     expect(children).toHaveLength(1);
@@ -218,16 +177,16 @@ describe('node registry', () => {
       startedAt: new Date().toISOString(),
     };
     const reg = new NodeRegistry({ session, cluster, info });
-    cleanup.push(async () => {
+    zk.defer(async () => {
       await reg.close();
       await session.close();
       await observer.close();
     });
     const registered: number[] = [];
     reg.on('registered', (r) => registered.push(r.generation));
-    await session.waitFor('connected');
+    await session.waitFor('connected', 10_000);
     reg.start();
-    await until(() => registered.length === 1, 3000, 'registration');
+    await until(() => registered.length === 1, 10_000, 'registration');
     const first = await observer.getData(reg.path);
     expect(JSON.parse(first.data.toString())).toEqual(info);
     expect(first.stat.ephemeralOwner).toBe(session.sessionId);
@@ -259,19 +218,19 @@ describe('node registry', () => {
     const s2 = new ZkSession({ connectString: zk.connectString, sessionTimeoutMs: 2000 }).start();
     const r1 = new NodeRegistry({ session: s1, cluster, info });
     const r2 = new NodeRegistry({ session: s2, cluster, info });
-    cleanup.push(async () => {
+    zk.defer(async () => {
       await r1.close();
       await r2.close();
       await s1.close();
       await s2.close();
     });
-    await Promise.all([s1.waitFor('connected'), s2.waitFor('connected')]);
+    await Promise.all([s1.waitFor('connected', 10_000), s2.waitFor('connected', 10_000)]);
     r1.start();
-    await until(() => r1.state === 'registered', 3000, 'first registration');
+    await until(() => r1.state === 'registered', 10_000, 'first registration');
     const conflicts: string[] = [];
     r2.on('conflict', (e) => conflicts.push(e.code));
     r2.start();
-    await until(() => r2.state === 'waiting', 3000, 'conflict');
+    await until(() => r2.state === 'waiting', 10_000, 'conflict');
     expect(conflicts).toEqual(['RL_ZK_NODE_ID_TAKEN']);
     await s1.close(); // its ephemeral goes; the waiting registry takes the id at once
     await until(() => r2.state === 'registered', 2000, 'take-over');

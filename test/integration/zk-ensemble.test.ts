@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { LeaderElection, type RoleChange, type SessionStateChange, ZkSession } from '@ringleader/zk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startZooKeeper, type ZkEnsemble, type ZkServer } from '../harness/index.js';
+import { until } from './zk-election-helpers.js';
 
 const SESSION_MS = 2000;
 let zk: ZkEnsemble;
@@ -32,14 +33,6 @@ interface Contender {
   states: SessionStateChange[];
 }
 
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
 async function contenders(): Promise<Contender[]> {
   const cluster = `e-${randomUUID().slice(0, 8)}`;
   const cs: Contender[] = [];
@@ -57,7 +50,7 @@ async function contenders(): Promise<Contender[]> {
     election.start();
     cs.push(c);
   }
-  await until(() => cs.every((c) => c.election.role !== 'candidate'), 5000, 'contenders to settle');
+  await until(() => cs.every((c) => c.election.role !== 'candidate'), 10_000, 'contenders to settle');
   return cs;
 }
 

@@ -3,9 +3,11 @@
 // through adds, updates, drains, removes, a burst of 200 creates, malformed payloads,
 // foreign registration formats and the deletion of the whole backends/ folder.
 // Also measures write → all-three-snapshots notification latency.
+import { isDeepStrictEqual } from 'node:util';
 import { ClusterAdmin, MembershipWatcher, type ZkSession } from '@ringleader/zk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startZooKeeper, type ZkEnsemble } from '../harness/index.js';
+import { until } from './poll.js';
 import { ids, openSession, percentile, summary, uniqueCluster, waitAll } from './zk-membership-helpers.js';
 
 let zk: ZkEnsemble;
@@ -43,9 +45,22 @@ async function setup(prefix: string, coalesceMs?: number) {
   return { cluster, writer, admin, ws };
 }
 
-/** All three agree with each other and with a fresh read by the writer. */
+/**
+ * All three agree with each other and with a fresh read by the writer. The watchers sit on
+ * three different servers, each applying the write (and firing its watch) on its own time, so
+ * agreement is awaited; a watcher that never catches up fails with the last difference.
+ */
 async function expectConverged(admin: ClusterAdmin, ws: readonly MembershipWatcher[]) {
-  const fresh = await admin.listBackends();
+  let fresh = await admin.listBackends();
+  const agree = () => ws.every((w) => isDeepStrictEqual(summary(w.current), summary(fresh)));
+  await until(
+    async () => {
+      fresh = await admin.listBackends();
+      return agree();
+    },
+    10_000,
+    'the three watchers to agree with a fresh read',
+  ).catch(() => undefined);
   for (const w of ws) expect(summary(w.current)).toEqual(summary(fresh));
   return fresh;
 }

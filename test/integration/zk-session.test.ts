@@ -108,10 +108,13 @@ describe('ZkSession operations', () => {
     await s.getData(path, watcher);
     await s.getData(path, watcher);
     await s.setData(path, 'x');
+    // Notifications arrive when they arrive; a duplicate would come right behind the first.
+    await until(() => events.length >= 1, 5000);
     await sleep(200);
     expect(events).toEqual([`data:${path}`]);
     await s.exists(`${path}/child`, watcher);
     await s.create(`${path}/child`);
+    await until(() => events.length >= 2, 5000);
     await sleep(200);
     expect(events).toEqual([`data:${path}`, `created:${path}/child`]);
   });
@@ -122,10 +125,12 @@ describe('ZkSession operations', () => {
     await Promise.all([owner.waitFor('connected'), observer.waitFor('connected')]);
     await observer.mkdirp(`${root}/close`);
     const eph = await owner.create(`${root}/close/e`, null, 'ephemeral');
+    let watched: Promise<unknown> = Promise.resolve();
     const gone = new Promise<number>((resolve) => {
-      observer.exists(eph, () => resolve(performance.now()));
+      watched = observer.exists(eph, () => resolve(performance.now()));
     });
-    await sleep(50);
+    // The watch must be set before the close, or `gone` never resolves.
+    await watched;
     const t0 = performance.now();
     await owner.close();
     expect(owner.state).toBe('closed');
