@@ -75,7 +75,7 @@ describe('chaos: backend churn under steady load', () => {
           const v = (await c.statuses()).map(({ status }) => status.snapshot.version);
           return v.length === c.nodes.length && new Set(v).size === 1 ? v : undefined;
         },
-        5000,
+        10_000,
         'every node on the same snapshot version',
       );
       const zkVersion = (await c.admin.listBackends()).version;

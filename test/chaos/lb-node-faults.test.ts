@@ -154,7 +154,7 @@ describe('chaos: leader node faults under steady load', () => {
       const stopMs = monoMs() - t0;
       const next = await newLeaderAmong(
         c.nodes.filter((n) => n !== old),
-        5000,
+        SESSION_MS + 5000,
       );
       const newEpoch = await epochOf(next);
       await sleep(1000);
@@ -216,6 +216,11 @@ describe('chaos: leader node faults under steady load', () => {
         5000,
         'the new leader serving traffic',
       );
+      // ZooKeeper counts the session timeout from the frozen node's last ping (pings go every
+      // third of it), so the election can end ~1 s into the freeze: hold it past the timeout
+      // regardless, the premise this test (and the frozenMs check below) is about.
+      const minFreezeUntil = t0 + SESSION_MS + 500;
+      if (monoMs() < minFreezeUntil) await sleep(minFreezeUntil - monoMs());
       const tCont = monoMs();
       process.kill(pid, 'SIGCONT');
       frozen = false;

@@ -127,8 +127,15 @@ describe('backend faults', () => {
     const leader = await c.leader();
     const target = c.backends[2]!;
     // Four slow requests in flight, one on each backend (round-robin), while b3 is drained.
-    const slow = Promise.all([0, 1, 2, 3].map((i) => get(`${leader.proxyUrl}/slow?ms=1200&i=${i}`)));
-    await sleep(200);
+    // Drained only once all four have reached their backends: a request the leader had not
+    // routed yet would skip b3. Slow enough to be still in flight when the drain lands.
+    await Promise.all(c.backends.map((b) => b.requests({ reset: true })));
+    const slow = Promise.all([0, 1, 2, 3].map((i) => get(`${leader.proxyUrl}/slow?ms=3000&i=${i}`)));
+    await c.waitFor(
+      async () => (await Promise.all(c.backends.map((b) => b.requests()))).every((n) => n === 1),
+      5000,
+      'one slow request at each backend',
+    );
     const drain = await fetch(`${leader.adminUrl}/backends/${target.id}/drain`, { method: 'POST' });
     expect(drain.status).toBe(200);
     await everyNode(`${target.id} draining`, (s) => backendOf(s, target.id)?.state === 'draining');

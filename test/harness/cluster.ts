@@ -77,7 +77,7 @@ export interface NodeStatus {
   readonly role: 'candidate' | 'leader' | 'standby';
   readonly epoch: number | null;
   readonly serving: boolean;
-  readonly gate: { readonly kind: 'serve' | 'reject' | 'forward'; readonly leaderProxyUrl?: string };
+  readonly gate: { readonly kind: 'serve' | 'reject' | 'forward' | 'hold'; readonly leaderProxyUrl?: string };
   readonly lifecycle: string;
   readonly leader: { readonly id: string; readonly epoch: number; readonly proxyUrl?: string } | null;
   readonly session: { readonly state: string; readonly timeoutMs: number };
@@ -657,7 +657,20 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       backends.map((b) => b.id),
       startTimeoutMs,
     );
-    await leader(startTimeoutMs);
+    const first = await leader(startTimeoutMs);
+    // A node learns its role from the election and the leader's address from a separate watch:
+    // tests start once every node is past its election and knows who leads, not mid-way.
+    await poll(
+      async () => {
+        const all = await statuses();
+        return (
+          all.length === nodes.filter((n) => n.running).length &&
+          all.every(({ status }) => status.role !== 'candidate' && status.leader?.id === first.id)
+        );
+      },
+      startTimeoutMs,
+      'every node to know its role and the leader',
+    );
 
     return {
       zk,
