@@ -69,6 +69,11 @@ export interface LocalClusterOptions {
   readonly keepLogs?: boolean;
   /** Bounds start-up (nodes listening, every snapshot complete, a leader elected). Default 30 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * Start-up also waits until every node is past its election and knows the leader (default
+   * true). False for clusters where some nodes cannot join the election (no credential).
+   */
+  readonly awaitEveryRole?: boolean;
 }
 
 /** The subset of a node's GET /status this harness and its callers read. */
@@ -660,17 +665,18 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     const first = await leader(startTimeoutMs);
     // A node learns its role from the election and the leader's address from a separate watch:
     // tests start once every node is past its election and knows who leads, not mid-way.
-    await poll(
-      async () => {
-        const all = await statuses();
-        return (
-          all.length === nodes.filter((n) => n.running).length &&
-          all.every(({ status }) => status.role !== 'candidate' && status.leader?.id === first.id)
-        );
-      },
-      startTimeoutMs,
-      'every node to know its role and the leader',
-    );
+    if (opts.awaitEveryRole !== false)
+      await poll(
+        async () => {
+          const all = await statuses();
+          return (
+            all.length === nodes.filter((n) => n.running).length &&
+            all.every(({ status }) => status.role !== 'candidate' && status.leader?.id === first.id)
+          );
+        },
+        startTimeoutMs,
+        'every node to know its role and the leader',
+      );
 
     return {
       zk,
