@@ -1,16 +1,8 @@
 import type { Backend } from '@ringleader/core';
 import type { MembershipSnapshot } from '@ringleader/zk';
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../../test/support/thrown.js';
 import { backendListJson, formatBackendList, planBackendAdd, planBackendPatch } from './backend-plan.js';
-
-function codeOf(f: () => unknown): { code: string; field?: string; message: string } {
-  try {
-    f();
-  } catch (e) {
-    return e as { code: string; field?: string; message: string };
-  }
-  throw new Error('expected a throw');
-}
 
 const b = (id: string, over: Partial<Backend> = {}): Backend => ({
   id,
@@ -47,7 +39,7 @@ describe('planBackendAdd (validated by the core codec before ZooKeeper)', () => 
     [{ host: 'h', port: '80', weight: '1001' }, 'RL_BAD_BACKEND_PAYLOAD', 'weight'],
     [{ host: 'h', port: '80', zone: 'has space' }, 'RL_BAD_BACKEND_PAYLOAD', 'zone'],
   ])('%j → %s on %s', (flags, code, field) => {
-    const e = codeOf(() => planBackendAdd('web-1', flags));
+    const e = thrown(() => planBackendAdd('web-1', flags));
     expect(e.code).toBe(code);
     expect(e.field).toBe(field);
   });
@@ -57,7 +49,7 @@ describe('planBackendAdd (validated by the core codec before ZooKeeper)', () => 
     ['..', 'RL_BAD_BACKEND_ID'],
     ['has:colon', 'RL_ZK_BAD_PATH'], // valid for the codec, not one of our znode names
   ])('refuses the id %j (%s)', (id, code) => {
-    expect(codeOf(() => planBackendAdd(id, { host: 'h', port: '80' })).code).toBe(code);
+    expect(thrown(() => planBackendAdd(id, { host: 'h', port: '80' })).code).toBe(code);
   });
 });
 
@@ -77,8 +69,8 @@ describe('planBackendPatch', () => {
     });
   });
   it('validates each given field with the codec', () => {
-    expect(codeOf(() => planBackendPatch('web-1', { weight: '-1' })).field).toBe('weight');
-    expect(codeOf(() => planBackendPatch('web-1', { port: '65536' })).field).toBe('port');
+    expect(thrown(() => planBackendPatch('web-1', { weight: '-1' })).field).toBe('weight');
+    expect(thrown(() => planBackendPatch('web-1', { port: '65536' })).field).toBe('port');
   });
 });
 

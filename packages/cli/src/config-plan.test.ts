@@ -1,16 +1,8 @@
 import { DEFAULT_CLUSTER_CONFIG } from '@ringleader/core';
 import type { StoredConfig } from '@ringleader/zk';
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../../test/support/thrown.js';
 import { configPatchFromFlags, formatConfig, prevalidateConfigPatch } from './config-plan.js';
-
-function codeOf(f: () => unknown): { code: string; field?: string; message: string } {
-  try {
-    f();
-  } catch (e) {
-    return e as { code: string; field?: string; message: string };
-  }
-  throw new Error('expected a throw');
-}
 
 describe('configPatchFromFlags', () => {
   it('is undefined with no flags', () => {
@@ -55,28 +47,28 @@ describe('configPatchFromFlags', () => {
       hash: null,
       healthCheck: { path: null },
     });
-    expect(codeOf(() => configPatchFromFlags({ unset: ['policy'] })).code).toBe('RL_CLI_USAGE');
+    expect(thrown(() => configPatchFromFlags({ unset: ['policy'] })).code).toBe('RL_CLI_USAGE');
   });
 
   it('malformed flag text is a usage error; a bad hash source is the codec’s error', () => {
-    expect(codeOf(() => configPatchFromFlags({ vnodes: 'many' })).message).toBe(
+    expect(thrown(() => configPatchFromFlags({ vnodes: 'many' })).message).toBe(
       'invalid --vnodes: "many" is not a number',
     );
-    expect(codeOf(() => configPatchFromFlags({ healthExpect: '2xx' })).code).toBe('RL_CLI_USAGE');
-    expect(codeOf(() => configPatchFromFlags({ hash: 'body' })).code).toBe('RL_BAD_HASH_SOURCE');
+    expect(thrown(() => configPatchFromFlags({ healthExpect: '2xx' })).code).toBe('RL_CLI_USAGE');
+    expect(thrown(() => configPatchFromFlags({ hash: 'body' })).code).toBe('RL_BAD_HASH_SOURCE');
   });
 });
 
 describe('prevalidateConfigPatch (no ZooKeeper needed)', () => {
   it('rejects an unknown policy, naming it', () => {
-    const e = codeOf(() => prevalidateConfigPatch({ policy: 'fastest' }));
+    const e = thrown(() => prevalidateConfigPatch({ policy: 'fastest' }));
     expect(e.code).toBe('RL_UNKNOWN_POLICY');
     expect(e.message).toContain('"fastest"');
   });
   it('rejects out-of-range fields', () => {
-    expect(codeOf(() => prevalidateConfigPatch({ ring: { vnodes: 0 } })).field).toBe('ring.vnodes');
-    expect(codeOf(() => prevalidateConfigPatch({ ring: { loadFactor: 1 } })).field).toBe('ring.loadFactor');
-    expect(codeOf(() => prevalidateConfigPatch({ maglev: { tableSize: 1000 } })).field).toBe(
+    expect(thrown(() => prevalidateConfigPatch({ ring: { vnodes: 0 } })).field).toBe('ring.vnodes');
+    expect(thrown(() => prevalidateConfigPatch({ ring: { loadFactor: 1 } })).field).toBe('ring.loadFactor');
+    expect(thrown(() => prevalidateConfigPatch({ maglev: { tableSize: 1000 } })).field).toBe(
       'maglev.tableSize',
     );
   });
@@ -87,7 +79,7 @@ describe('prevalidateConfigPatch (no ZooKeeper needed)', () => {
   });
   it('still checks a cross-field rule when both sides are given', () => {
     expect(
-      codeOf(() => prevalidateConfigPatch({ healthCheck: { intervalMs: 1000, timeoutMs: 2000 } })).field,
+      thrown(() => prevalidateConfigPatch({ healthCheck: { intervalMs: 1000, timeoutMs: 2000 } })).field,
     ).toBe('healthCheck.timeoutMs');
   });
 });

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../../test/support/thrown.js';
 import { CliError } from './errors.js';
 import { parseInteger, parseMeta, parseNumber, readZkAuth, resolveZkTarget } from './flags.js';
 
 const noFile = (p: string): string => {
   throw new Error(`ENOENT: no such file or directory, open '${p}'`);
 };
-
-function thrown(f: () => unknown): { code: string; message: string; exitCode?: number } {
-  try {
-    f();
-  } catch (e) {
-    return e as { code: string; message: string; exitCode?: number };
-  }
-  throw new Error('expected a throw');
-}
 
 describe('numbers', () => {
   it.each([
