@@ -2,17 +2,10 @@
 // accepted keep-alive connections are still served, each answer asking its client to close.
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asBackend, startBackends, startPlane, type TestBackend } from './dataplane-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { asBackend, usePlanes } from './dataplane-helpers.js';
 
-let backends: TestBackend[] = [];
-
-beforeAll(async () => {
-  backends = await startBackends(['d1', 'd2']);
-});
-afterAll(async () => {
-  await Promise.all(backends.map((b) => b.close()));
-});
+const { backends, plane } = usePlanes(['d1', 'd2'], 2000);
 
 /** Sends one request on `socket` and resolves with the raw head of the answer. */
 async function ask(socket: Socket, path: string): Promise<string> {
@@ -29,7 +22,7 @@ async function ask(socket: Socket, path: string): Promise<string> {
 
 describe('stopAccepting', () => {
   it('refuses new connections, serves kept-alive ones with connection: close, then closes cleanly', async () => {
-    const p = await startPlane(backends.map((b) => asBackend(b)));
+    const p = await plane(backends.map((b) => asBackend(b)));
     const kept = connect(p.port, '127.0.0.1');
     await once(kept, 'connect');
     const before = await ask(kept, '/before');
@@ -52,6 +45,5 @@ describe('stopAccepting', () => {
     expect(after).toMatch(/^http\/1\.1 200 /);
     expect(after).toContain('connection: close');
     await closedByServer;
-    await p.plane.close(2000);
   });
 });

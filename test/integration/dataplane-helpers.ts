@@ -133,14 +133,7 @@ export function usePlanes(
   return { backends, plane };
 }
 
-/** Polls `pred` every 20 ms; fails after `ms` (a generous bound, not a timing claim). */
-export async function until(pred: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { until } from './poll.js';
 
 export async function getJson(
   url: string,

@@ -5,8 +5,8 @@ import { sleep } from '../harness/index.js';
 /** Polls until `cond` holds, every `everyMs`; fails naming `what` after `timeoutMs`. */
 export async function until(
   cond: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  what: string,
+  timeoutMs = 10_000,
+  what = 'a condition',
   everyMs = 25,
 ): Promise<void> {
   const deadline = performance.now() + timeoutMs;

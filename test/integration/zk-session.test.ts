@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { type SessionStateChange, ZkSession } from '@ringleader/zk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startZooKeeper, type ZkEnsemble } from '../harness/index.js';
+import { until } from './poll.js';
 
 let zk: ZkEnsemble;
 const sessions: ZkSession[] = [];
@@ -14,14 +15,6 @@ function open(timeoutMs = 1200, connectString = zk.connectString): ZkSession {
   const s = new ZkSession({ connectString, sessionTimeoutMs: timeoutMs, opTimeoutMs: 1000 });
   sessions.push(s);
   return s.start();
-}
-
-async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
-    await sleep(5);
-  }
 }
 
 function record(s: ZkSession): SessionStateChange[] {
