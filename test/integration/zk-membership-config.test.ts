@@ -11,7 +11,7 @@ import {
 } from '@ringleader/zk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startZooKeeper, type ZkEnsemble } from '../harness/index.js';
-import { openSession, uniqueCluster } from './zk-membership-helpers.js';
+import { nextMatching, openSession, uniqueCluster, type ValueEmitter } from './zk-membership-helpers.js';
 
 let zk: ZkEnsemble;
 const sessions: ZkSession[] = [];
@@ -27,21 +27,14 @@ afterAll(async () => {
 });
 
 function nextConfig(w: ConfigWatcher, pred: (c: ConfigSnapshot) => boolean): Promise<ConfigSnapshot> {
-  const cur = w.current;
-  if (cur !== undefined && pred(cur)) return Promise.resolve(cur);
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(
-      () => reject(new Error(`no matching config; current ${JSON.stringify(w.current)}`)),
-      10_000,
-    );
-    const on = (c: ConfigSnapshot) => {
-      if (!pred(c)) return;
-      clearTimeout(t);
-      w.off('config', on);
-      resolve(c);
-    };
-    w.on('config', on);
-  });
+  return nextMatching<ConfigSnapshot>(
+    w as ValueEmitter<ConfigSnapshot>,
+    'config',
+    w.current,
+    pred,
+    10_000,
+    () => JSON.stringify(w.current),
+  );
 }
 
 function nextRejection(w: ConfigWatcher): Promise<ConfigRejection> {

@@ -16,29 +16,53 @@ export function openSession(
   return s.start();
 }
 
+export interface ValueEmitter<T> {
+  on(event: string, listener: (value: T) => void): unknown;
+  off(event: string, listener: (value: T) => void): unknown;
+}
+
+/**
+ * Resolves with the first value (`current`, else one `event` carries later) that satisfies
+ * `pred`; after `timeoutMs` fails with `last()` in the message.
+ */
+export function nextMatching<T>(
+  emitter: ValueEmitter<T>,
+  event: string,
+  current: T | undefined,
+  pred: (v: T) => boolean,
+  timeoutMs: number,
+  last: () => string,
+): Promise<T> {
+  if (current !== undefined && pred(current)) return Promise.resolve(current);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      emitter.off(event, on);
+      reject(new Error(`no matching ${event} within ${timeoutMs} ms; last: ${last()}`));
+    }, timeoutMs);
+    const on = (v: T) => {
+      if (!pred(v)) return;
+      clearTimeout(timer);
+      emitter.off(event, on);
+      resolve(v);
+    };
+    emitter.on(event, on);
+  });
+}
+
 /** Resolves with the first snapshot (current or future) that satisfies `pred`. */
 export function waitSnapshot(
   w: MembershipWatcher,
   pred: (s: MembershipSnapshot) => boolean,
   timeoutMs = 10_000,
 ): Promise<MembershipSnapshot> {
-  const cur = w.current;
-  if (cur !== undefined && pred(cur)) return Promise.resolve(cur);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      w.off('snapshot', on);
-      reject(
-        new Error(`no matching snapshot within ${timeoutMs} ms; last: ${JSON.stringify(summary(w.current))}`),
-      );
-    }, timeoutMs);
-    const on = (s: MembershipSnapshot) => {
-      if (!pred(s)) return;
-      clearTimeout(timer);
-      w.off('snapshot', on);
-      resolve(s);
-    };
-    w.on('snapshot', on);
-  });
+  return nextMatching<MembershipSnapshot>(
+    w as ValueEmitter<MembershipSnapshot>,
+    'snapshot',
+    w.current,
+    pred,
+    timeoutMs,
+    () => JSON.stringify(summary(w.current)),
+  );
 }
 
 /** Waits until every watcher's snapshot satisfies `pred`; returns them in order. */

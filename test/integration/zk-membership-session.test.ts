@@ -15,6 +15,7 @@ import {
 } from '@ringleader/zk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startZooKeeper, type ZkEnsemble } from '../harness/index.js';
+import { until } from './poll.js';
 import { openSession, summary, uniqueCluster, waitSnapshot } from './zk-membership-helpers.js';
 
 let zk: ZkEnsemble;
@@ -39,14 +40,12 @@ function waitPeers(
   pred: (p: ReadonlyMap<string, PeerStats>) => boolean,
   timeoutMs = 10_000,
 ) {
-  return (async () => {
-    const until = Date.now() + timeoutMs;
-    while (!pred(w.peers)) {
-      if (Date.now() > until) throw new Error(`peers never matched: ${JSON.stringify([...w.peers.keys()])}`);
-      await sleep(20);
-    }
-    return w.peers;
-  })();
+  return until(() => pred(w.peers), timeoutMs, 'the peers to match').then(
+    () => w.peers,
+    (err: Error) => {
+      throw new Error(`${err.message}; peers: ${JSON.stringify([...w.peers.keys()])}`);
+    },
+  );
 }
 
 describe('membership across session loss', () => {
