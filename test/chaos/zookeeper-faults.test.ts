@@ -10,7 +10,7 @@
 //                          and no request fails after the cluster has settled
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCluster, LocalNode, ZkServer } from '../harness/index.js';
-import { startLocalCluster } from '../harness/index.js';
+import { fencingViolations, startLocalCluster } from '../harness/index.js';
 import {
   arrivals,
   attachedServer,
@@ -161,6 +161,7 @@ describe('chaos: one ZooKeeper server at a time under steady load', () => {
       expect(after.epoch).toBe(epoch);
       expect(await c.leader()).toBe(leader);
       expect(new Set(all.map((a) => a.epoch))).toEqual(new Set([epoch]));
+      expect(fencingViolations(all, { ordered: true })).toEqual([]);
       expect(doubleServing(rounds)).toEqual([]);
     } finally {
       await load.stop();
@@ -238,6 +239,7 @@ describe('chaos: ZooKeeper quorum loss under steady load', () => {
       expect(describeFailures(afterSettled, t0)).toEqual([]);
       expect(rec.outcomes.filter((o) => o.ok && o.sent > tSettled).length).toBeGreaterThan(50);
       expect(staleAfterFirstNew(all, newEpoch).stale).toEqual([]);
+      expect(fencingViolations(all, { ordered: true })).toEqual([]);
       expect(doubleServing(rounds)).toEqual([]);
     } finally {
       await load.stop();

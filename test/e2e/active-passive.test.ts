@@ -2,7 +2,7 @@
 // only the elected leader proxies, standbys turn clients away with the leader's address, and a
 // SIGKILLed leader is replaced within the session timeout + 1 s with a higher epoch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCluster, type LocalNode, startLocalCluster } from '../harness/index.js';
+import { fencingHeld, type LocalCluster, type LocalNode, startLocalCluster } from '../harness/index.js';
 import { burst, get, median, reportMetric, shares } from './helpers.js';
 
 const SESSION_MS = 1500;
@@ -95,6 +95,8 @@ describe('active-passive, standby reject', () => {
       const all = (await Promise.all(c.backends.map((b) => b.epochs()))).flat();
       expect(all).toContain(oldEpoch);
       expect(all).toContain(newEpoch);
+      // Merged over every backend in arrival order: nothing unstamped, nothing older after newer.
+      expect((await fencingHeld(c.backends, { ordered: true })).violations).toEqual([]);
 
       // The killed node comes back as a standby; the cluster is whole for the next run.
       await old.restart();

@@ -2,7 +2,7 @@
 // leader), and a leader stopped with SIGTERM under steady load — clients spread over all three
 // nodes — hands over without a single failed request and exits 0.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCluster, startLocalCluster } from '../harness/index.js';
+import { fencingHeld, type LocalCluster, startLocalCluster } from '../harness/index.js';
 import { get, reportMetric, steadyLoad } from './helpers.js';
 
 const SESSION_MS = 1500;
@@ -77,6 +77,10 @@ describe('active-passive, standby forward', () => {
       expect(newEpoch).toBeGreaterThan(oldEpoch!);
       const epochs = new Set((await Promise.all(c.backends.map((b) => b.epochs()))).flat());
       expect([...epochs].sort((a, b) => (a ?? -1) - (b ?? -1))).toEqual([oldEpoch, newEpoch]);
+      // The fault this test was named after: a request held at a standby during the hand-over
+      // reached a backend with no epoch at all. And since the leader stops admitting before
+      // it resigns, no old-epoch request arrives after the successor's first.
+      expect((await fencingHeld(c.backends, { ordered: true })).violations).toEqual([]);
     } finally {
       await load.stop();
       if (!old.running) await old.restart();

@@ -87,7 +87,18 @@ export interface NodeStatus {
   readonly leader: { readonly id: string; readonly epoch: number; readonly proxyUrl?: string } | null;
   readonly session: { readonly state: string; readonly timeoutMs: number };
   readonly snapshot: { readonly version: number; readonly policy: string; readonly backends: number };
-  readonly config: { readonly policy: string; readonly hash: string | null; readonly source: string };
+  readonly config: {
+    readonly policy: string;
+    readonly hash: string | null;
+    readonly source: string;
+    readonly version: number;
+    readonly known: boolean;
+  };
+  readonly routing: {
+    readonly policy: string;
+    readonly fingerprint: string;
+    readonly snapshotVersion: number;
+  };
   readonly backends: ReadonlyArray<{
     readonly id: string;
     readonly host: string;

@@ -53,3 +53,4 @@ export type {
   StandbyBehaviour,
 } from './cluster.js';
 export { BACKEND_SCRIPT, CLI_BIN, startLocalCluster } from './cluster.js';
+export { type Arrival, arrivals, fencingHeld, fencingViolations } from './fencing.js';

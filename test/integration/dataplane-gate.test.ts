@@ -10,6 +10,7 @@ import {
   deadPort,
   getJson,
   type Plane,
+  serving,
   startPlane,
   until,
   usePlanes,
@@ -17,10 +18,10 @@ import {
 
 const { backends, plane: trackedPlane } = usePlanes(['b1', 'b2'], 1000);
 
-function plane(gate: () => GateDecision, epoch = 7): Promise<Plane> {
+function plane(gate: () => GateDecision): Promise<Plane> {
   return trackedPlane(
     backends.map((b) => asBackend(b)),
-    { gate, getEpoch: () => epoch },
+    { gate },
   );
 }
 
@@ -44,8 +45,8 @@ describe('standby gate', () => {
   });
 
   it('forwards to the leader, whose epoch and backend choice win; the hop is marked', async () => {
-    const leader = await plane(() => ({ kind: 'serve' }), 42);
-    const standby = await plane(() => ({ kind: 'forward', leaderProxyUrl: leader.url }), 41);
+    const leader = await plane(() => serving(42));
+    const standby = await plane(() => ({ kind: 'forward', leaderProxyUrl: leader.url, epoch: 41 }));
     const r = await getJson(`${standby.url}/via-standby`, { method: 'POST', body: 'abc' });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ url: '/via-standby', bodyBytes: 3 });
@@ -59,8 +60,8 @@ describe('standby gate', () => {
 
   it('refuses to forward a request that was already forwarded (two standbys pointing at each other)', async () => {
     let aUrl = '';
-    const b = await plane(() => ({ kind: 'forward', leaderProxyUrl: aUrl }));
-    const a = await plane(() => ({ kind: 'forward', leaderProxyUrl: b.url }));
+    const b = await plane(() => ({ kind: 'forward', leaderProxyUrl: aUrl, epoch: 1 }));
+    const a = await plane(() => ({ kind: 'forward', leaderProxyUrl: b.url, epoch: 1 }));
     aUrl = a.url;
     const r = await getJson(`${a.url}/`);
     expect(r.status).toBe(503);
@@ -70,7 +71,7 @@ describe('standby gate', () => {
 
   it('answers 503 RL_LEADER_UNREACHABLE when the leader does not answer', async () => {
     const gone = `http://127.0.0.1:${await deadPort()}`;
-    const p = await plane(() => ({ kind: 'forward', leaderProxyUrl: gone }));
+    const p = await plane(() => ({ kind: 'forward', leaderProxyUrl: gone, epoch: 1 }));
     const r = await getJson(`${p.url}/`);
     expect(r.status).toBe(503);
     expect(r.body.code).toBe('RL_LEADER_UNREACHABLE');
@@ -81,7 +82,7 @@ describe('standby gate', () => {
     let gate: GateDecision = { kind: 'reject', retryAfterS: 1 };
     const p = await plane(() => gate);
     expect((await getJson(`${p.url}/`)).status).toBe(503);
-    gate = { kind: 'serve' };
+    gate = serving();
     expect((await getJson(`${p.url}/`)).status).toBe(200);
   });
 });
@@ -120,7 +121,7 @@ describe('hold gate (hand-over in progress)', () => {
     // The request is on its way; how long it takes to arrive is not the point.
     await until(() => p.plane.stats.held > 0);
     expect(p.plane.stats.held).toBe(1);
-    g.set({ kind: 'serve' });
+    g.set(serving());
     const r = await pending;
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ url: '/held', bodyBytes: 4 });

@@ -10,10 +10,21 @@ import {
   LoadTracker,
   type RoutingSnapshot,
 } from '@ringleader/core';
-import { createDataPlane, createMetrics, type DataPlane, type DataPlaneOptions } from '@ringleader/node';
+import {
+  createDataPlane,
+  createMetrics,
+  type DataPlane,
+  type DataPlaneOptions,
+  type GateDecision,
+} from '@ringleader/node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 // @ts-expect-error plain .mjs fixture without type declarations
 import { startBackend } from '../fixtures/backend.mjs';
+
+/** A `serve` gate with a permit for `epoch` (what a leader's role controller hands out). */
+export function serving(epoch = 7): GateDecision {
+  return { kind: 'serve', permit: { epoch, leaseDeadline: Number.POSITIVE_INFINITY } };
+}
 
 export interface TestBackend {
   id: string;
@@ -90,8 +101,8 @@ export async function startPlane(
   const plane = createDataPlane({
     nodeId: 'lb-test',
     getSnapshot: () => snap,
-    getEpoch: () => 7,
-    gate: () => ({ kind: 'serve' }),
+    gate: () => serving(7),
+    permitValid: () => true,
     load,
     health,
     retries: 2,

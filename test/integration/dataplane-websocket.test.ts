@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { asBackend, deadPort, until, usePlanes } from './dataplane-helpers.js';
+import { asBackend, deadPort, serving, until, usePlanes } from './dataplane-helpers.js';
 
 const { backends, plane } = usePlanes(['w1', 'w2'], 500);
 
@@ -123,7 +123,7 @@ describe('websocket proxying', () => {
   });
 
   it('rejects upgrades on a standby and forwards them when told to', async () => {
-    const leader = await plane([asBackend(backends[0]!)], { getEpoch: () => 99 });
+    const leader = await plane([asBackend(backends[0]!)], { gate: () => serving(99) });
     const rejecting = await plane([asBackend(backends[0]!)], {
       gate: () => ({ kind: 'reject', leaderProxyUrl: leader.url, retryAfterS: 3 }),
     });
@@ -132,7 +132,9 @@ describe('websocket proxying', () => {
     expect(refused.head).toContain(`x-ringleader-leader: ${leader.url}`);
     expect(refused.head).toContain('retry-after: 3');
 
-    const forwarding = await plane([], { gate: () => ({ kind: 'forward', leaderProxyUrl: leader.url }) });
+    const forwarding = await plane([], {
+      gate: () => ({ kind: 'forward', leaderProxyUrl: leader.url, epoch: 98 }),
+    });
     const ws = await openWs(forwarding.port);
     expect(ws.status).toBe(101);
     ws.socket.write(clientFrame(0x1, Buffer.from('via standby')));

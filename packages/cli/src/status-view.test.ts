@@ -1,4 +1,4 @@
-import { DEFAULT_CLUSTER_CONFIG } from '@ringleader/core';
+import { configFingerprint, DEFAULT_CLUSTER_CONFIG } from '@ringleader/core';
 import type { ClusterStatus } from '@ringleader/zk';
 import { describe, expect, it } from 'vitest';
 import { adminUrlOf, buildStatusView, formatStatus, type NodeFetch } from './status-view.js';
@@ -73,13 +73,24 @@ function cluster(over: Partial<ClusterStatus> = {}): ClusterStatus {
   };
 }
 
-const doc = (role: string, version: number, health: Record<string, string>): NodeFetch => ({
+/** The fingerprint of the stored config of cluster(): what every node should publish. */
+const clusterFingerprint = () => configFingerprint(cluster().config.config!);
+
+const doc = (
+  role: string,
+  version: number,
+  health: Record<string, string>,
+  fingerprint = clusterFingerprint(),
+  source = 'znode',
+): NodeFetch => ({
   doc: {
     role,
     epoch: 7,
     serving: role === 'leader',
     session: { state: 'connected' },
     snapshot: { version, policy: 'consistent-hash' },
+    config: { source, known: source !== 'unknown' },
+    routing: { fingerprint, hash: 'header:x-user-id' },
     backends: Object.entries(health).map(([id, h]) => ({ id, health: h })),
   },
 });
@@ -101,7 +112,7 @@ describe('buildStatusView', () => {
       ['lb-3', { error: 'ECONNREFUSED' }],
     ]);
     const v = buildStatusView(cluster(), fetched, { zk: 'zk1:2181', at });
-    expect(v.agreement).toEqual({ agreed: false, disagreeing: ['lb-2'] });
+    expect(v.agreement).toEqual({ agreed: false, disagreeing: ['lb-2'], fingerprint: clusterFingerprint() });
     expect(v.nodes.map((n) => [n.id, n.role, n.electionRole, n.inAgreement, n.reachable])).toEqual([
       ['lb-1', 'leader', 'leader', true, true],
       ['lb-2', 'standby', 'standby', false, true],
@@ -120,12 +131,12 @@ describe('buildStatusView', () => {
     expect(v.at).toBe('2026-01-02T03:04:05.000Z');
 
     const text = formatStatus(v);
-    expect(text).toContain("ring:    DISAGREE: lb-2 not on ZooKeeper's membership version 100");
+    expect(text).toContain('ring:    DISAGREE: lb-2: snapshot 96, ZooKeeper 100');
     expect(text).toMatch(
-      /\nlb-2\s+standby\s+7\s+connected\s+96 \(zk 100\)\s+no\s+http:\/\/10\.0\.0\.2:9090\n/,
+      /\nlb-2\s+standby\s+7\s+connected\s+96 \(zk 100\)\s+consistent-hash header:x-user-id\s+\w{8} \(znode\)\s+no\s+http:\/\/10\.0\.0\.2:9090\n/,
     );
     expect(text).toMatch(
-      /\nlb-3\s+standby\?\s+-\s+-\s+-\s+-\s+http:\/\/127\.0\.0\.1:9091 unreachable: ECONNREFUSED\n/,
+      /\nlb-3\s+standby\?\s+-\s+-\s+-\s+-\s+-\s+-\s+http:\/\/127\.0\.0\.1:9091 unreachable: ECONNREFUSED\n/,
     );
     expect(text).toMatch(/\nID\s+ADDRESS\s+WEIGHT\s+STATE\s+ZONE\s+HEALTH@lb-1\s+HEALTH@lb-2\n/);
     expect(text).toMatch(/\nweb-1\s+10\.1\.0\.1:80\s+2\s+active\s+eu-1\s+up\s+down\n/);
@@ -138,7 +149,39 @@ describe('buildStatusView', () => {
     ]);
     const v = buildStatusView(cluster(), fetched, { zk: 'zk1:2181', at });
     expect(v.agreement.agreed).toBe(true);
-    expect(formatStatus(v)).toContain('ring:    agreed: 2 nodes on snapshot 100 (= ZooKeeper)');
+    expect(formatStatus(v)).toContain(
+      `ring:    agreed: 2 nodes on snapshot 100 (= ZooKeeper), config ${clusterFingerprint()}`,
+    );
+  });
+
+  it('compares each node’s published config fingerprint, not only its snapshot version', () => {
+    // The restarted-node fault: same snapshot version, another routing config. "Agreed" was
+    // printed because it was inferred from the snapshot version alone.
+    const fetched = new Map<string, NodeFetch>([
+      ['lb-1', doc('leader', 100, {})],
+      ['lb-2', doc('standby', 100, {}, 'deadbeef', 'fallback')],
+      ['lb-3', doc('standby', 100, {}, 'deadbeef', 'unknown')],
+    ]);
+    const v = buildStatusView(cluster(), fetched, { zk: 'zk1:2181', at });
+    expect(v.agreement.agreed).toBe(false);
+    expect(v.agreement.disagreeing).toEqual(['lb-2', 'lb-3']);
+    const text = formatStatus(v);
+    expect(text).toContain(`lb-2: config deadbeef, cluster ${clusterFingerprint()}`);
+    expect(text).toContain('lb-3: does not know the cluster config (not serving)');
+
+    // With the stored config invalid, the reference is what most nodes hold.
+    const invalid = cluster({
+      config: { exists: true, version: 5, error: { code: 'RL_UNKNOWN_POLICY', message: 'unknown policy' } },
+    });
+    const same = new Map<string, NodeFetch>([
+      ['lb-1', doc('leader', 100, {}, 'aaaa0001', 'znode')],
+      ['lb-2', doc('standby', 100, {}, 'aaaa0001', 'last-good')],
+    ]);
+    expect(buildStatusView(invalid, same, { zk: 'zk1:2181', at }).agreement).toEqual({
+      agreed: true,
+      disagreeing: [],
+      fingerprint: 'aaaa0001',
+    });
   });
 
   it('with no node running it still shows the leader as absent, config and backends', () => {

@@ -1,8 +1,11 @@
 // The pure half of `ringleader status`: ZooKeeper's view (readClusterStatus) joined with each
 // node's own /status document into one value, shown as tables or printed as JSON. Ring
-// agreement is judged against the membership version ZooKeeper reports: every node that
-// routes from the current membership holds a snapshot of exactly that version.
-import { formatHashSource, HASH_POLICIES } from '@ringleader/core';
+// agreement is compared, not inferred: every node publishes its effective routing state (the
+// config fingerprint and the snapshot version), and the nodes agree when each holds a snapshot
+// of ZooKeeper's membership version and the same config fingerprint — ZooKeeper's config's
+// when that is valid, else the one most nodes hold (a node that starts into an invalid config
+// must have learnt the cluster's last good one).
+import { configFingerprint, formatHashSource, HASH_POLICIES } from '@ringleader/core';
 import type { ClusterStatus } from '@ringleader/zk';
 import { backendFields } from './backend-plan.js';
 import { dash, hostPort, renderTable } from './table.js';
@@ -15,6 +18,8 @@ export interface NodeDoc {
   readonly lifecycle?: string;
   readonly session?: { readonly state?: string };
   readonly snapshot?: { readonly version?: number; readonly policy?: string };
+  readonly config?: { readonly source?: string; readonly known?: boolean };
+  readonly routing?: { readonly fingerprint?: string; readonly hash?: string | null };
   readonly backends?: readonly { readonly id: string; readonly health?: string }[];
 }
 
@@ -34,9 +39,20 @@ export interface NodeView {
   readonly session: string | null;
   readonly snapshotVersion: number | null;
   readonly policy: string | null;
+  /** The hash source of its routing config, if it hashes. */
+  readonly hash: string | null;
+  /** Fingerprint of the routing config in force (core configFingerprint). */
+  readonly fingerprint: string | null;
+  /** Where that config came from: znode, last-good, fallback, unknown (not serving). */
+  readonly configSource: string | null;
   readonly serving: boolean | null;
-  /** snapshotVersion equals ZooKeeper's membership version (null when unknown). */
+  /**
+   * snapshotVersion equals ZooKeeper's membership version and the fingerprint the cluster's
+   * (null when the node could not be asked).
+   */
   readonly inAgreement: boolean | null;
+  /** Why not, in words (null when in agreement or unknown). */
+  readonly disagreement: string | null;
 }
 
 export interface BackendView {
@@ -63,7 +79,12 @@ export interface StatusView {
     readonly adminUrl: string | null;
   } | null;
   readonly membershipVersion: number;
-  readonly agreement: { readonly agreed: boolean; readonly disagreeing: readonly string[] };
+  readonly agreement: {
+    readonly agreed: boolean;
+    readonly disagreeing: readonly string[];
+    /** The config fingerprint every node should hold (null when nothing to compare). */
+    readonly fingerprint: string | null;
+  };
   readonly nodes: readonly NodeView[];
   readonly backends: readonly BackendView[];
   readonly rejected: readonly { readonly path: string; readonly code: string; readonly message: string }[];
@@ -97,12 +118,27 @@ export function buildStatusView(
 ): StatusView {
   const reference = status.backends.version;
   const leaderSeq = status.election[0];
+  const docs = new Map<string, NodeDoc>();
+  for (const [id, f] of fetched) if ('doc' in f) docs.set(id, f.doc);
+  const fingerprint = referenceFingerprint(status, [...docs.values()]);
   const nodes: NodeView[] = status.nodes.map((n) => {
     const f = fetched.get(n.id);
     const doc = f !== undefined && 'doc' in f ? f.doc : undefined;
     const electionRole =
       leaderSeq?.id === n.id ? 'leader' : status.election.some((c) => c.id === n.id) ? 'standby' : 'none';
     const snapshotVersion = num(doc?.snapshot?.version);
+    const fp = str(doc?.routing?.fingerprint);
+    const configSource = str(doc?.config?.source);
+    const disagreement =
+      doc === undefined
+        ? null
+        : configSource === 'unknown'
+          ? 'does not know the cluster config (not serving)'
+          : snapshotVersion !== reference
+            ? `snapshot ${dash(snapshotVersion)}, ZooKeeper ${reference}`
+            : fingerprint !== null && fp !== fingerprint
+              ? `config ${dash(fp)}, cluster ${fingerprint}`
+              : null;
     return {
       id: n.id,
       adminUrl: adminUrlOf(n, status),
@@ -114,8 +150,12 @@ export function buildStatusView(
       session: str(doc?.session?.state),
       snapshotVersion,
       policy: str(doc?.snapshot?.policy),
+      hash: str(doc?.routing?.hash),
+      fingerprint: fp,
+      configSource,
       serving: typeof doc?.serving === 'boolean' ? doc.serving : null,
-      inAgreement: snapshotVersion === null ? null : snapshotVersion === reference,
+      inAgreement: doc === undefined ? null : disagreement === null,
+      disagreement,
     };
   });
   const healthBy = new Map<string, Map<string, string>>();
@@ -149,6 +189,7 @@ export function buildStatusView(
     agreement: {
       agreed: nodes.every((n) => n.inAgreement !== false),
       disagreeing: nodes.filter((n) => n.inAgreement === false).map((n) => n.id),
+      fingerprint,
     },
     nodes,
     backends,
@@ -166,18 +207,38 @@ export function buildStatusView(
 
 const yesNo = (v: boolean | null) => (v === null ? '-' : v ? 'yes' : 'no');
 
+/**
+ * The fingerprint every node should hold: that of ZooKeeper's config when it is valid, else
+ * the one most answering nodes hold (the cluster's last good config); null with no answers.
+ */
+function referenceFingerprint(status: ClusterStatus, docs: readonly NodeDoc[]): string | null {
+  if (status.config.exists && status.config.config !== undefined && status.config.error === undefined)
+    return configFingerprint(status.config.config);
+  const counts = new Map<string, number>();
+  for (const d of docs) {
+    const fp = d.routing?.fingerprint;
+    if (typeof fp === 'string' && d.config?.source !== 'unknown') counts.set(fp, (counts.get(fp) ?? 0) + 1);
+  }
+  let best: string | null = null;
+  let bestCount = 0;
+  for (const [fp, n] of counts) if (n > bestCount) [best, bestCount] = [fp, n];
+  return best;
+}
+
 function agreementLine(v: StatusView): string {
-  const asked = v.nodes.filter((n) => n.snapshotVersion !== null);
+  const asked = v.nodes.filter((n) => n.reachable);
   if (v.nodes.length === 0) return `no nodes registered; ZooKeeper membership version ${v.membershipVersion}`;
   if (asked.length === 0)
     return `unknown: no node answered (ZooKeeper membership version ${v.membershipVersion})`;
+  const fp = v.agreement.fingerprint === null ? '' : `, config ${v.agreement.fingerprint}`;
   if (v.agreement.agreed) {
-    return `agreed: ${asked.length} node${asked.length === 1 ? '' : 's'} on snapshot ${v.membershipVersion} (= ZooKeeper)`;
+    return `agreed: ${asked.length} node${asked.length === 1 ? '' : 's'} on snapshot ${v.membershipVersion} (= ZooKeeper)${fp}`;
   }
-  return (
-    `DISAGREE: ${v.agreement.disagreeing.join(', ')} not on ZooKeeper's membership version ` +
-    `${v.membershipVersion} (still propagating, or cut off from ZooKeeper)`
-  );
+  const why = v.nodes
+    .filter((n) => n.inAgreement === false)
+    .map((n) => `${n.id}: ${n.disagreement}`)
+    .join('; ');
+  return `DISAGREE: ${why} (still propagating, cut off from ZooKeeper, or routing differently)`;
 }
 
 /** The human form: summary lines, then NODES, BACKENDS (with each node's health view), REJECTED. */
@@ -201,7 +262,7 @@ export function formatStatus(v: StatusView): string {
   if (v.nodes.length > 0) {
     out += `\nNODES\n`;
     out += renderTable(
-      ['ID', 'ROLE', 'EPOCH', 'SESSION', 'SNAPSHOT', 'SERVING', 'ADMIN'],
+      ['ID', 'ROLE', 'EPOCH', 'SESSION', 'SNAPSHOT', 'POLICY', 'CONFIG', 'SERVING', 'ADMIN'],
       v.nodes.map((n) => {
         const role = n.role ?? `${n.electionRole}?`;
         const snap =
@@ -211,7 +272,12 @@ export function formatStatus(v: StatusView): string {
               ? `${n.snapshotVersion} (zk ${v.membershipVersion})`
               : String(n.snapshotVersion);
         const admin = n.reachable ? dash(n.adminUrl) : `${dash(n.adminUrl)} unreachable: ${dash(n.error)}`;
-        return [n.id, role, dash(n.epoch), dash(n.session), snap, yesNo(n.serving), admin];
+        const policy = n.policy === null ? '-' : `${n.policy}${n.hash ? ` ${n.hash}` : ''}`;
+        const config =
+          n.fingerprint === null
+            ? '-'
+            : `${n.fingerprint} (${dash(n.configSource)})${n.configSource === 'unknown' || (v.agreement.fingerprint !== null && n.fingerprint !== v.agreement.fingerprint) ? ' !' : ''}`;
+        return [n.id, role, dash(n.epoch), dash(n.session), snap, policy, config, yesNo(n.serving), admin];
       }),
     );
   }

@@ -1,3 +1,4 @@
+export { configFingerprint, stableStringify } from './canonical.js';
 export {
   type BackendInput,
   checkBackendId,

@@ -100,6 +100,10 @@ function row(dl, label, value, cls = '') {
 function renderNodes(f) {
   const live = f.nodes.filter((n) => n.reachable && n.status);
   const version = majority(live.map((n) => n.status.snapshotVersion));
+  // Compared, not inferred: each node publishes the fingerprint of the routing config it uses.
+  const fingerprint = majority(
+    live.filter((n) => n.status.configSource !== 'unknown').map((n) => n.status.configFingerprint),
+  );
   const epoch = majority(live.map((n) => n.status.epoch));
   const leaders = live.filter((n) => n.status.role === 'leader');
   const cards = f.nodes.map((n) => {
@@ -128,6 +132,15 @@ function renderNodes(f) {
         'snapshot',
         `v${s.snapshotVersion}`,
         s.snapshotVersion !== version && n.reachable ? 'disagree' : '',
+      );
+      const unknown = s.configSource === 'unknown';
+      row(
+        dl,
+        'policy',
+        unknown
+          ? 'config unknown: not serving'
+          : `${s.policy}${s.hash ? ` ${s.hash}` : ''} · ${s.configFingerprint ?? '?'} (${s.configSource ?? '?'})`,
+        unknown || (s.configFingerprint !== fingerprint && n.reachable) ? 'disagree' : '',
       );
       row(dl, 'serving', s.serving ? 'yes' : 'no', s.serving ? 'ok' : '');
       row(dl, 'req/s', s.rps);

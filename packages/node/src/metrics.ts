@@ -71,6 +71,14 @@ export interface NodeMetrics {
   /** Set by the session wrapper: 1 for the current state, 0 for the others. */
   readonly zkSessionState: Gauge<'state'>;
   readonly snapshotVersion: Gauge<string>;
+  /**
+   * 1 while the node knows the cluster's routing config (valid znode, its published last good
+   * copy, or the fallback of a missing znode); 0 while the znode is invalid and no last good
+   * copy exists, so the node does not serve.
+   */
+  readonly configKnown: Gauge<string>;
+  /** 1 for where the config in force came from (znode, last-good, fallback, unknown), 0 for the others. */
+  readonly configSource: Gauge<'source'>;
   /** Cached per-backend accumulators (ids, or NO_BACKEND_LABEL / LEADER_LABEL). */
   backend(id: string): BackendMetrics;
   limit(reason: LimitReason): void;
@@ -273,6 +281,18 @@ export function createMetrics(opts: MetricsOptions = {}): NodeMetrics {
     registers,
   });
 
+  const configKnown = new Gauge({
+    name: 'ringleader_config_known',
+    help: '1 while the cluster routing config is known (0: config znode invalid and no last good copy: not serving)',
+    registers,
+  });
+  const configSource = new Gauge({
+    name: 'ringleader_config_source',
+    help: '1 for where the routing config in force came from (znode, last-good, fallback, unknown)',
+    labelNames: ['source'] as const,
+    registers,
+  });
+
   const limitChildren = new Map<LimitReason, CounterChild>();
   function backend(id: string): Series {
     let s = series.get(id);
@@ -292,6 +312,8 @@ export function createMetrics(opts: MetricsOptions = {}): NodeMetrics {
     failovers,
     zkSessionState,
     snapshotVersion,
+    configKnown,
+    configSource,
     backend,
     limit(reason: LimitReason) {
       let c = limitChildren.get(reason);

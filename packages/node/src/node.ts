@@ -5,6 +5,7 @@
 import { HealthTable, LoadTracker } from '@ringleader/core';
 import {
   ClusterAdmin,
+  type ConfigSource,
   ConfigWatcher,
   ensureClusterPaths,
   freshSummaries,
@@ -115,6 +116,7 @@ export class RingleaderNode {
       logger: this.log.child({ component: 'role' }),
       metrics: this.metrics,
       holdsLease: () => this.#election?.holdsLease() ?? false,
+      leaseValidUntil: () => this.#election?.leaseValidUntil() ?? Number.NEGATIVE_INFINITY,
     });
     this.membership = new MembershipWatcher({
       session: this.session,
@@ -125,6 +127,7 @@ export class RingleaderNode {
       session: this.session,
       cluster: config.cluster,
       fallback,
+      nodeId: config.nodeId,
       logger: zkLog,
     });
     this.leaderWatch = new LeaderWatcher({ session: this.session, cluster: config.cluster, logger: zkLog });
@@ -134,12 +137,9 @@ export class RingleaderNode {
     this.dataPlane = createDataPlane({
       nodeId: config.nodeId,
       getSnapshot: () => this.routing.snapshot,
-      getEpoch: () => this.roles.stampEpoch(),
       gate: () => this.roles.gate(),
-      // Stop-serving's lease, asked again right before each write to a backend (proxy/pools.ts).
-      ...(config.mode === 'active-passive' && config.onCoordinatorLoss === 'stop-serving'
-        ? { stillServing: () => this.session.now() < this.session.leaseValidUntil() }
-        : {}),
+      // Asked again right before each write to a backend (proxy/pools.ts).
+      permitValid: (permit) => this.roles.permitValid(permit),
       waitForGateChange: (ms) => this.roles.waitForGateChange(ms),
       load: this.load,
       health: this.checker,
@@ -209,7 +209,13 @@ export class RingleaderNode {
         resign: async () => {
           const role = this.#election?.role ?? 'candidate';
           if (role !== 'leader') return { resigned: false, reason: `this node is ${role}` };
-          await this.#election?.resign({ rejoin: true });
+          // Stop admitting before the election znode goes (see decideGate's hand-over).
+          this.roles.beginResign();
+          try {
+            await this.#election?.resign({ rejoin: true });
+          } finally {
+            this.roles.endResign();
+          }
           return { resigned: true };
         },
         drain: async (id) => void (await this.admin.drainBackend(id)),
@@ -317,7 +323,14 @@ export class RingleaderNode {
   #wireEvents(): void {
     this.session.on('state', (c) => this.roles.onSessionState(c.to, c.cause));
     this.membership.on('snapshot', (m) => this.routing.setMembership(m.version, m.backends));
-    this.configWatch.on('config', (c) => this.routing.setConfig(c.config));
+    this.configWatch.on('config', (c) => {
+      // 'unknown': the znode is invalid and no last good copy exists. Routing keeps what it
+      // has, and the gate stops serving (the other nodes may route with another config).
+      if (c.source !== 'unknown') this.routing.setConfig(c.config);
+      this.roles.setConfigKnown(c.source !== 'unknown');
+      for (const s of CONFIG_SOURCES) this.metrics.configSource.labels(s).set(s === c.source ? 1 : 0);
+      this.metrics.configKnown.set(c.source === 'unknown' ? 0 : 1);
+    });
     this.leaderWatch.on('leader', (l) => this.roles.onLeader(l));
   }
 
@@ -390,6 +403,8 @@ export class RingleaderNode {
 }
 
 const DRAIN_ANNOUNCE_MS = 1000;
+
+const CONFIG_SOURCES: readonly ConfigSource[] = ['znode', 'last-good', 'fallback', 'unknown'];
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

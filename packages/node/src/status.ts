@@ -1,6 +1,6 @@
 // The /status document: what an operator (or `ringleader status`, or the dashboard) needs to
 // see at a glance. Secrets never appear here: no token, no ZooKeeper credential.
-import { formatHashSource } from '@ringleader/core';
+import { configFingerprint, formatHashSource } from '@ringleader/core';
 import type { RingleaderNode } from './node.js';
 
 export function buildStatus(node: RingleaderNode) {
@@ -8,6 +8,7 @@ export function buildStatus(node: RingleaderNode) {
   const cfg = node.routing.config;
   const now = performance.now();
   const membership = node.membership.current;
+  const inForce = node.configWatch.current;
   return {
     node: {
       id: node.config.nodeId,
@@ -36,7 +37,23 @@ export function buildStatus(node: RingleaderNode) {
       vnodes: cfg.ring.vnodes,
       loadFactor: cfg.ring.loadFactor ?? null,
       retries: cfg.retries,
-      source: node.configWatch.current?.source ?? 'fallback',
+      /** znode | last-good | fallback | unknown (not serving) | pending (not read yet). */
+      source: inForce?.source ?? 'pending',
+      /** mzxid of the `config` write in force (0: fallback). */
+      version: inForce?.version ?? 0,
+      known: inForce !== undefined && inForce.source !== 'unknown',
+    },
+    /**
+     * The effective routing state other nodes and `ringleader status` compare: two serving
+     * nodes with the same fingerprint and snapshot version route every key alike.
+     */
+    routing: {
+      policy: snap.policy.name,
+      hash: cfg.hash ? formatHashSource(cfg.hash) : null,
+      vnodes: cfg.ring.vnodes,
+      loadFactor: cfg.ring.loadFactor ?? null,
+      fingerprint: configFingerprint(cfg),
+      snapshotVersion: snap.version,
     },
     backends: snap.backends.map((b) => ({
       id: b.id,

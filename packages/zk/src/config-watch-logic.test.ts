@@ -1,6 +1,13 @@
 import { type ClusterConfig, DEFAULT_CLUSTER_CONFIG } from '@ringleader/core';
 import { describe, expect, it } from 'vitest';
-import { applyConfigRead, type ConfigRead, type DecodeConfig } from './config-watch-logic.js';
+import {
+  applyConfigRead,
+  type ConfigRead,
+  type DecodeConfig,
+  decodeLastGood,
+  encodeLastGood,
+  shouldPublishLastGood,
+} from './config-watch-logic.js';
 
 const PATH = '/ringleader/t/config';
 
@@ -55,14 +62,60 @@ describe('applyConfigRead', () => {
     expect(s3.rejection).toBeUndefined();
   });
 
-  it('uses the fallback when the znode is missing, and when the very first payload is invalid', () => {
+  it('uses the fallback when the znode is missing; a first payload that is invalid leaves the config unknown', () => {
     const missing = applyConfigRead(undefined, { kind: 'missing' }, FALLBACK, decode, PATH);
     expect(missing).toEqual({ next: { config: FALLBACK, source: 'fallback', version: 0 }, changed: true });
 
+    // The restarted-node fault: falling back here routed keys unlike the nodes that kept the
+    // cluster's last good config. Without a published copy the node must not serve at all.
     const bad = applyConfigRead(undefined, data('{oops', 3n), FALLBACK, decode, PATH);
-    expect(bad.next.source).toBe('fallback');
+    expect(bad.next.source).toBe('unknown');
     expect(bad.changed).toBe(true);
     expect(bad.rejection?.code).toBe('RL_BAD_JSON');
+
+    // A fallback already in force (the znode was missing) stays when an invalid one appears.
+    const after = applyConfigRead(missing.next, data('{oops', 4n), FALLBACK, decode, PATH);
+    expect(after.next.source).toBe('fallback');
+    expect(after.changed).toBe(false);
+  });
+
+  it('takes the published last good config when the znode is invalid, the newest of it and its own', () => {
+    const published = { config: { ...base, policy: 'maglev' as const, retries: 1 }, version: 5 };
+    const start = applyConfigRead(undefined, data({ policy: 'nope' }, 6n), FALLBACK, decode, PATH, published);
+    expect(start.next).toEqual({ config: published.config, source: 'last-good', version: 5 });
+
+    const own = applyConfigRead(undefined, data({ policy: 'round-robin' }, 4n), FALLBACK, decode, PATH);
+    const newer = applyConfigRead(own.next, data({ policy: 'nope' }, 6n), FALLBACK, decode, PATH, published);
+    expect(newer.next.source).toBe('last-good');
+    expect(newer.changed).toBe(true);
+
+    const older = { ...published, version: 3 };
+    const kept = applyConfigRead(own.next, data({ policy: 'nope' }, 6n), FALLBACK, decode, PATH, older);
+    expect(kept.next).toBe(own.next);
+  });
+
+  it('publishes only a newer valid znode payload, and reads its own payload back', () => {
+    const s1 = applyConfigRead(undefined, data({ policy: 'maglev' }, 5n), FALLBACK, decode, PATH);
+    expect(shouldPublishLastGood(s1.next, undefined)).toBe(true);
+    expect(shouldPublishLastGood(s1.next, { config: base, version: 5 })).toBe(false);
+    expect(shouldPublishLastGood(s1.next, { config: base, version: 4 })).toBe(true);
+    const lg = applyConfigRead(undefined, data('x', 6n), FALLBACK, decode, PATH, {
+      config: base,
+      version: 5,
+    });
+    expect(shouldPublishLastGood(lg.next, undefined)).toBe(false);
+
+    const bytes = encodeLastGood(Buffer.from('{"policy":"maglev"}'), 5, 'lb-1', new Date(0));
+    expect(decodeLastGood(bytes, '/lg', decode)).toEqual({
+      config: { ...base, policy: 'maglev', retries: 1 },
+      version: 5,
+    });
+    expect(
+      decodeLastGood(Buffer.from('{"config":{"policy":"nope"},"configMzxid":"5"}'), '/lg', decode),
+    ).toMatch(/RL_UNKNOWN_POLICY/);
+    expect(decodeLastGood(Buffer.from('{"config":{},"configMzxid":5}'), '/lg', decode)).toMatch(
+      /configMzxid/,
+    );
   });
 
   it('reports no change when the znode is rewritten with the same content', () => {

@@ -4,6 +4,12 @@
 // read does is config-watch-logic.ts: invalid → keep the last good config and report (path,
 // code, field); missing → the caller's fallback; 'config' fires only when the effective
 // config changes.
+//
+// The last good config outlives the process: every node that reads a valid payload newer than
+// the published copy writes it to `config-last-good` (a conditional write, so concurrent nodes
+// never move it backwards), and a node that starts while `config` is invalid takes its config
+// from there. Without either it reports source 'unknown' and the node does not serve: all
+// serving nodes route every key alike, including one that starts into a broken config.
 import { EventEmitter } from 'node:events';
 import { type ClusterConfig, decodeClusterConfig } from '@ringleader/core';
 import {
@@ -12,14 +18,19 @@ import {
   type ConfigRejection,
   type ConfigSnapshot,
   type DecodeConfig,
+  decodeLastGood,
+  encodeLastGood,
+  type LastGoodConfig,
+  shouldPublishLastGood,
 } from './config-watch-logic.js';
 import { DataWatch } from './data-watch.js';
+import { hasCode } from './errors.js';
 import { firstValue } from './first-value.js';
 import { type Logger, silentLogger } from './logger.js';
 import { clusterPaths } from './paths.js';
 import type { ZkSession } from './session.js';
 
-export type { ConfigRejection, ConfigSnapshot, ConfigSource } from './config-watch-logic.js';
+export type { ConfigRejection, ConfigSnapshot, ConfigSource, LastGoodConfig } from './config-watch-logic.js';
 
 export interface ConfigWatcherOptions {
   readonly session: ZkSession;
@@ -31,6 +42,10 @@ export interface ConfigWatcherOptions {
   readonly logger?: Logger;
   /** Default: the core codec's decodeClusterConfig. */
   readonly decode?: DecodeConfig;
+  /** Written into `config-last-good` as its author (default 'unknown'). */
+  readonly nodeId?: string;
+  /** Publish valid configs to `config-last-good` (default true; observers such as the CLI pass false). */
+  readonly publishLastGood?: boolean;
 }
 
 export interface ConfigWatcherEvents {
@@ -40,6 +55,17 @@ export interface ConfigWatcherEvents {
 
 export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
   readonly path: string;
+  readonly lastGoodPath: string;
+  readonly #session: ZkSession;
+  readonly #nodeId: string;
+  readonly #publish: boolean;
+  readonly #lastGoodWatch: DataWatch;
+  /** The latest answered read of `config` (re-applied when the published copy changes). */
+  #read: ConfigRead | undefined;
+  #lastGood: LastGoodConfig | undefined;
+  /** Data version of `config-last-good` (-1: missing), for the conditional write; undefined until read. */
+  #lastGoodZkVersion: number | undefined;
+  #publishing = false;
   readonly #fallback: ClusterConfig;
   readonly #decode: DecodeConfig;
   readonly #log: Logger;
@@ -50,7 +76,12 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
 
   constructor(opts: ConfigWatcherOptions) {
     super();
-    this.path = clusterPaths(opts.cluster).config;
+    const paths = clusterPaths(opts.cluster);
+    this.path = paths.config;
+    this.lastGoodPath = paths.configLastGood;
+    this.#session = opts.session;
+    this.#nodeId = opts.nodeId ?? 'unknown';
+    this.#publish = opts.publishLastGood ?? true;
     this.#fallback = opts.fallback;
     this.#decode = opts.decode ?? ((data, path) => decodeClusterConfig(data, path));
     this.#log = (opts.logger ?? silentLogger).child({ component: 'config-watch' });
@@ -58,11 +89,37 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
       session: opts.session,
       path: this.path,
       logger: this.#log,
-      onRead: (read) =>
-        this.#apply(read.kind === 'data' ? { kind: 'data', data: read.data, mzxid: read.stat.mzxid } : read),
+      onRead: (read) => {
+        this.#read = read.kind === 'data' ? { kind: 'data', data: read.data, mzxid: read.stat.mzxid } : read;
+        this.#apply();
+      },
       ...(opts.retryMinMs === undefined ? {} : { retryMinMs: opts.retryMinMs }),
       ...(opts.retryMaxMs === undefined ? {} : { retryMaxMs: opts.retryMaxMs }),
     });
+    this.#lastGoodWatch = new DataWatch({
+      session: opts.session,
+      path: this.lastGoodPath,
+      logger: this.#log,
+      onRead: (read) => {
+        if (read.kind === 'missing') {
+          this.#lastGoodZkVersion = -1;
+        } else {
+          this.#lastGoodZkVersion = read.stat.version;
+          const got = decodeLastGood(read.data, this.lastGoodPath, this.#decode);
+          if (typeof got === 'string') this.#log.warn({ path: this.lastGoodPath }, `ignored: ${got}`);
+          else if (this.#lastGood === undefined || got.version >= this.#lastGood.version)
+            this.#lastGood = got;
+        }
+        this.#apply();
+      },
+      ...(opts.retryMinMs === undefined ? {} : { retryMinMs: opts.retryMinMs }),
+      ...(opts.retryMaxMs === undefined ? {} : { retryMaxMs: opts.retryMaxMs }),
+    });
+  }
+
+  /** The cluster's published last good config, as last read (undefined: none, or not read yet). */
+  get lastGood(): LastGoodConfig | undefined {
+    return this.#lastGood;
   }
 
   /** The config in force; undefined until the first read answered. */
@@ -72,6 +129,7 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
 
   start(): this {
     this.#watch.start();
+    this.#lastGoodWatch.start();
     return this;
   }
 
@@ -82,10 +140,28 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
 
   close(): void {
     this.#watch.close();
+    this.#lastGoodWatch.close();
   }
 
-  #apply(read: ConfigRead): void {
-    const step = applyConfigRead(this.#current, read, this.#fallback, this.#decode, this.path);
+  #apply(): void {
+    const read = this.#read;
+    if (read === undefined) return;
+    // An invalid payload is judged against the published copy: wait for its first read rather
+    // than report 'unknown' for the milliseconds until it arrives.
+    if (
+      read.kind === 'data' &&
+      this.#lastGoodZkVersion === undefined &&
+      !this.#decode(read.data, this.path).ok
+    )
+      return;
+    const step = applyConfigRead(
+      this.#current,
+      read,
+      this.#fallback,
+      this.#decode,
+      this.path,
+      this.#lastGood,
+    );
     this.#current = step.next;
     if (step.rejection !== undefined && step.rejection.version !== this.#rejectedAt) {
       this.#rejectedAt = step.rejection.version;
@@ -94,8 +170,52 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
       this.emit('rejected', step.rejection);
     }
     if (step.changed) {
-      this.#log.info({ source: step.next.source, version: step.next.version }, 'cluster config changed');
+      if (step.next.source === 'unknown') {
+        this.#log.error(
+          { code: 'RL_CONFIG_UNKNOWN', path: this.path, lastGoodPath: this.lastGoodPath },
+          `${this.path} is invalid and no last good config is published at ${this.lastGoodPath}: not serving until a valid config is written`,
+        );
+      } else {
+        this.#log.info({ source: step.next.source, version: step.next.version }, 'cluster config changed');
+      }
       this.emit('config', step.next);
     }
+    this.#maybePublish();
+  }
+
+  /** Writes the config in force to `config-last-good` when it is a newer valid payload. */
+  #maybePublish(): void {
+    const next = this.#current;
+    const read = this.#read;
+    const zkVersion = this.#lastGoodZkVersion;
+    if (!this.#publish || this.#publishing || next === undefined || zkVersion === undefined) return;
+    if (!shouldPublishLastGood(next, this.#lastGood)) return;
+    // The payload in force is the one last read (a valid read sets it at once).
+    if (read?.kind !== 'data' || Number(read.mzxid) !== next.version) return;
+    this.#publishing = true;
+    let data: Buffer;
+    try {
+      data = encodeLastGood(read.data, next.version, this.#nodeId, new Date());
+    } catch {
+      this.#publishing = false;
+      return;
+    }
+    const write =
+      zkVersion === -1
+        ? this.#session.create(this.lastGoodPath, data, 'persistent')
+        : this.#session.setData(this.lastGoodPath, data, zkVersion);
+    write.then(
+      () => {
+        this.#publishing = false;
+        this.#log.debug({ path: this.lastGoodPath, version: next.version }, 'published the last good config');
+      },
+      (err: unknown) => {
+        this.#publishing = false;
+        // Another node wrote first (the watch brings its copy and #apply decides again), or the
+        // session is away (the next read retries): neither is worth more than a debug line.
+        if (hasCode(err, 'RL_ZK_NODE_EXISTS') || hasCode(err, 'RL_ZK_BAD_VERSION')) return;
+        this.#log.warn({ path: this.lastGoodPath, err }, 'could not publish the last good config');
+      },
+    );
   }
 }

@@ -21,6 +21,10 @@ export const ZK_ERRORS = {
     status: 409,
     message: 'backend is registered in a foreign format (ServerSet, Nerve, Curator) by another tool',
   },
+  RL_CONFIG_UNKNOWN: {
+    status: 503,
+    message: 'the config znode is invalid and no last good config is published: the node does not serve',
+  },
   RL_ZK_ERROR: { status: 500, message: 'ZooKeeper reported an error' },
 } as const;
 

@@ -8,6 +8,9 @@ export {
   type ConfigRead,
   type ConfigStep,
   type DecodeConfig,
+  decodeLastGood,
+  encodeLastGood,
+  shouldPublishLastGood,
 } from './config-watch-logic.js';
 export * from './data-watch.js';
 export * from './election.js';

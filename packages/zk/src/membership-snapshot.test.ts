@@ -1,4 +1,4 @@
-import type { Backend } from '@ringleader/core';
+import { type Backend, stableStringify } from '@ringleader/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,7 +8,6 @@ import {
   type DecodeBackend,
   DecodeMemo,
   sameSnapshot,
-  stableStringify,
   viewVersion,
 } from './membership-snapshot.js';
 

@@ -10,7 +10,7 @@
 // (A zxid is epoch<<32 | counter; it is exact as a JS number while the ensemble's
 // leader epoch stays below 2^21.)
 
-import type { Backend } from '@ringleader/core';
+import { type Backend, stableStringify } from '@ringleader/core';
 
 /** One child of `backends/` as last read from ZooKeeper. */
 export interface ChildEntry {
@@ -147,15 +147,6 @@ export function buildMembershipSnapshot(
 }
 
 /** JSON with object keys sorted: a canonical form for equality checks. */
-export function stableStringify(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = (v as Record<string, unknown>)[k];
-    return out;
-  });
-}
-
 /** True when two snapshots carry the same version, members and rejections. */
 export function sameSnapshot(a: MembershipSnapshot | undefined, b: MembershipSnapshot): boolean {
   if (a === undefined) return false;

@@ -1,5 +1,5 @@
 // The znode layout, the public contract of DESIGN.md:
-//   /ringleader/<cluster>/{nodes,election,leader,backends,config,stats}
+//   /ringleader/<cluster>/{nodes,election,leader,backends,config,config-last-good,stats}
 import { zkError } from './errors.js';
 
 export const ROOT = '/ringleader';
@@ -38,6 +38,8 @@ export interface ClusterPaths {
   readonly leader: string;
   readonly backends: string;
   readonly config: string;
+  /** The validated copy of the last valid `config`, published by the nodes (config-watch.ts). */
+  readonly configLastGood: string;
   readonly stats: string;
   node(nodeId: string): string;
   backend(backendId: string): string;
@@ -55,6 +57,7 @@ export function clusterPaths(cluster = 'default'): ClusterPaths {
     leader: `${root}/leader`,
     backends: `${root}/backends`,
     config: `${root}/config`,
+    configLastGood: `${root}/config-last-good`,
     stats: `${root}/stats`,
     node: (nodeId: string) => `${root}/nodes/${validateNodeId(nodeId)}`,
     backend: (backendId: string) => `${root}/backends/${validateBackendId(backendId)}`,

@@ -1,7 +1,7 @@
 // The dashboard's server side for one node: collects the timeline and the traffic history,
 // keeps the ensemble's view (ZooKeeper registry + peers' summaries), and builds the frames the
 // SSE stream pushes. Built when the admin server is, stopped before it closes.
-import type { RoutingSnapshot } from '@ringleader/core';
+import { configFingerprint, formatHashSource, type RoutingSnapshot } from '@ringleader/core';
 import { clusterPaths, readChildrenWithData, sortContenders } from '@ringleader/zk';
 import type { RingleaderNode } from '../node.js';
 import { buildStatus } from '../status.js';
@@ -114,6 +114,9 @@ export class DashboardHub {
       session: n.session.state,
       snapshotVersion: snap.version,
       policy: snap.policy.name,
+      hash: n.routing.config.hash ? formatHashSource(n.routing.config.hash) : null,
+      configFingerprint: configFingerprint(n.routing.config),
+      configSource: n.configWatch.current?.source ?? 'pending',
       backends: snap.backends.length,
       leader: leader ? { id: leader.id, epoch: leader.epoch } : null,
       startedAt: n.startedAt.toISOString(),

@@ -20,6 +20,12 @@ export interface NodeSummary {
   readonly session: string;
   readonly snapshotVersion: number;
   readonly policy: string;
+  /** Hash source of the routing config, if it hashes. */
+  readonly hash: string | null;
+  /** core configFingerprint of the routing config in force: what "agreed" compares. */
+  readonly configFingerprint: string;
+  /** znode | last-good | fallback | unknown (not serving) | pending. */
+  readonly configSource: string;
   readonly backends: number;
   readonly leader: { readonly id: string; readonly epoch: number } | null;
   readonly startedAt: string;
@@ -314,6 +320,8 @@ function summaryKey(s: NodeSummary): string {
     s.session,
     s.snapshotVersion,
     s.policy,
+    s.configFingerprint,
+    s.configSource,
     s.backends,
     s.leader,
     s.events.at(-1)?.seq,

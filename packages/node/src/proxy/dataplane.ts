@@ -55,7 +55,9 @@ export function createDataPlane(o: DataPlaneOptions): DataPlane {
     headersMs: t.headersMs,
     bodyIdleMs: t.idleMs,
     maxConnections: o.maxConnectionsPerBackend ?? 1024,
-    ...(o.stillServing ? { guard: o.stillServing.bind(o) } : {}),
+    // Every request names its permit's epoch at the write; a forwarded hop is re-stamped by the
+    // leader it goes to. A void permit aborts the write (RL_LEASE_LOST → admitted afresh).
+    guard: (epoch, hop) => hop || (epoch !== undefined && o.permitValid({ epoch: Number(epoch) })),
   });
   const stats: DataPlaneStats = {
     requests: 0,
@@ -65,6 +67,7 @@ export function createDataPlane(o: DataPlaneOptions): DataPlane {
     rejected: 0,
     forwarded: 0,
     held: 0,
+    voidedPermits: 0,
     upstreamErrors: 0,
     limitRejections: 0,
     tunnels: 0,
@@ -171,7 +174,6 @@ export function createDataPlane(o: DataPlaneOptions): DataPlane {
       performance.now(),
       o.nodeId,
       proto,
-      o.getEpoch(),
       fwd.clientIp,
       fwd.header,
       fwd.peerTrusted,
@@ -218,7 +220,10 @@ export function createDataPlane(o: DataPlaneOptions): DataPlane {
     },
   } as never);
 
-  app.server.maxHeadersCount = (o.limits.maxHeaderCount ?? 100) + 1;
+  // No parser-level field cap (0): Node 24's parser fails a request over maxHeadersCount with
+  // the same HPE_HEADER_OVERFLOW as an oversized one, so the count is checked on rawHeaders
+  // (RL_TOO_MANY_HEADERS). Memory stays bounded by maxHeaderSize either way.
+  app.server.maxHeadersCount = 0;
   limitConnectionsPerIp(
     app.server,
     o.limits.maxConnectionsPerIp ?? 256,

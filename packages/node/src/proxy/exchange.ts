@@ -27,9 +27,15 @@ export class Exchange implements ForwardContext {
   peerTrusted: boolean;
   proto: 'http' | 'https';
   host: string | undefined;
-  epoch: number | undefined;
   nodeId: string;
   via: string | undefined = undefined;
+
+  /**
+   * The epoch the current attempt is stamped with, set by admission and nothing else: the
+   * request's permit when this node serves, the leader's epoch on a forwarded hop. Undefined
+   * until admitted, and then the header rewrite refuses to build a request (never unstamped).
+   */
+  stamp: number | undefined = undefined;
 
   /** performance.now() at arrival. */
   readonly start: number;
@@ -71,7 +77,6 @@ export class Exchange implements ForwardContext {
     start: number,
     nodeId: string,
     proto: 'http' | 'https',
-    epoch: number | undefined,
     clientIp: string,
     xff: string,
     peerTrusted: boolean,
@@ -86,7 +91,6 @@ export class Exchange implements ForwardContext {
     this.peerTrusted = peerTrusted;
     this.proto = proto;
     this.host = raw.headers.host;
-    this.epoch = epoch;
     this.nodeId = nodeId;
   }
 }

@@ -124,7 +124,7 @@ export class ProxyFlow {
         this.#notLeader(reply, ex, gate.reason ?? 'standby', gate.leaderProxyUrl, gate.retryAfterS);
         return;
       case 'forward':
-        this.#forward(request, reply, ex, gate.leaderProxyUrl);
+        this.#forward(request, reply, ex, gate.leaderProxyUrl, gate.epoch);
         return;
       case 'hold': {
         const now = performance.now();
@@ -150,6 +150,9 @@ export class ProxyFlow {
         if (snap !== this.#lastSnap) this.sync(snap);
         ex.snap = snap;
         ex.facts = requestFacts(ex);
+        // The permit is taken here, once: a request that waited on a `hold` gate is stamped
+        // with the epoch of the gate that finally admitted it, not of the one it arrived under.
+        ex.stamp = gate.permit.epoch;
         this.#attempt(request, reply, ex);
       }
     }
@@ -214,7 +217,15 @@ export class ProxyFlow {
 
   readonly requestHeaders = (request: FastifyRequest, headers: HeaderBag): HeaderBag => {
     const ex = request.rl;
-    return ex === null ? headers : rewriteRequestHeaders(headers, ex);
+    const stamp = ex?.stamp;
+    // Only admission sets a stamp, and only admitted requests reach reply-from: a request here
+    // without one is a defect, and it is stopped rather than sent unfenced.
+    if (ex === null || ex === undefined || stamp === undefined)
+      throw Object.assign(new Error('a request reached the upstream without a serving permit'), {
+        code: 'RL_UNFENCED',
+        statusCode: 503,
+      });
+    return rewriteRequestHeaders(headers, ex, stamp);
   };
 
   readonly responseHeaders = (headers: HeaderBag, request?: FastifyRequest): HeaderBag => {
@@ -231,9 +242,15 @@ export class ProxyFlow {
     const ex = request.rl;
     if (ex === null) return;
     if (leaseLost(error)) {
-      // The write-time guard (pools.ts) stopped it: this node no longer leads; no backend failed.
+      // The write-time guard (pools.ts) stopped it before a byte went out: the permit it was
+      // admitted under is void (resignation, demotion, lease run out). No backend failed and
+      // nothing was sent, so it is admitted afresh: held for, or forwarded to, the successor.
       this.#endAttempt(ex);
-      if (!ex.done && !reply.sent) this.#notLeader(reply, ex, 'leadership lease expired', undefined, 1);
+      if (ex.done || reply.sent) return;
+      this.stats.voidedPermits++;
+      ex.stamp = undefined;
+      if (ex.body?.started) this.#notLeader(reply, ex, 'leadership lease expired', undefined, 1);
+      else this.#admit(request, reply, ex);
       return;
     }
     const kind =
@@ -317,7 +334,13 @@ export class ProxyFlow {
   }
 
   // ---------------------------------------------------------------- standby
-  #forward(request: FastifyRequest, reply: FastifyReply, ex: Exchange, leaderUrl: string): void {
+  #forward(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    ex: Exchange,
+    leaderUrl: string,
+    leaderEpoch: number,
+  ): void {
     // A hand-over can take a request through two nodes (a standby, then the resigning leader);
     // a node that sees its own id in the chain, or a third hop, is looking at a loop.
     const incoming = request.raw.headers['x-ringleader-via'];
@@ -347,6 +370,7 @@ export class ProxyFlow {
       return;
     }
     ex.forwarding = true;
+    ex.stamp = leaderEpoch;
     ex.via = chain.length > 0 ? `${chain.join(',')},${ex.nodeId}` : ex.nodeId;
     ex.label = LEADER_LABEL;
     ex.origin = this.#leaderOrigin;

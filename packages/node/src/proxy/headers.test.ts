@@ -8,7 +8,6 @@ const ctx = {
   peerTrusted: false,
   proto: 'http',
   host: 'shop.example',
-  epoch: 42,
   nodeId: 'lb-1',
 } as const;
 
@@ -32,6 +31,7 @@ describe('rewriteRequestHeaders', () => {
         'content-length': '3',
       },
       ctx,
+      42,
     );
     expect(present(h)).toEqual({
       host: 'shop.example',
@@ -57,11 +57,14 @@ describe('rewriteRequestHeaders', () => {
         'x-ringleader-epoch': '999999',
         'x-ringleader-backend': 'b9',
       },
-      { ...ctx, epoch: undefined, host: undefined },
+      { ...ctx, host: undefined },
+      3,
     );
+    // The client's own epoch is dropped; the permit's is the only one that goes out.
     expect(present(h)).toEqual({
       'x-forwarded-for': '203.0.113.9',
       'x-forwarded-proto': 'http',
+      'x-ringleader-epoch': '3',
       'x-ringleader-node': 'lb-1',
     });
   });
@@ -70,6 +73,7 @@ describe('rewriteRequestHeaders', () => {
     const h = rewriteRequestHeaders(
       { host: 'internal:8080', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'shop.example' },
       { ...ctx, xff: '198.51.100.1, 10.0.0.5', peerTrusted: true, host: 'internal:8080', via: 'lb-2' },
+      42,
     );
     expect(present(h)).toMatchObject({
       host: 'internal:8080',

@@ -8,10 +8,11 @@
 // snapshot and is retrying) gets a one-shot pool that is closed right after dispatch.
 //
 // Write-time guard: with `guard` set, every request asks it once more right before undici writes
-// it to the socket (onRequestStart runs synchronously just before the write) and is aborted with
-// code RL_LEASE_LOST when it says no. The gate is checked when a request arrives; a process
-// freeze (SIGSTOP, long GC, VM pause) between that check and the write would otherwise let a
-// deposed leader send an admitted request, stamped with its old epoch, after a new leader's.
+// it to the socket (onRequestStart runs synchronously just before the write), naming the epoch
+// it is stamped with, and is aborted with code RL_LEASE_LOST when that permit is void. The gate
+// is checked when a request arrives; a resignation, or a process freeze (SIGSTOP, long GC, VM
+// pause), between that check and the write would otherwise let a deposed leader send an
+// admitted request, stamped with its old epoch, after a new leader's.
 import { DecoratorHandler, type Dispatcher, Pool } from 'undici';
 
 /** Code of the error a guarded request is aborted with. */
@@ -23,17 +24,28 @@ type StartHandler = Dispatcher.DispatchHandler & {
 // undici's DecoratorHandler implements every handler hook (old and new style); its typings omit them.
 const Decorator = DecoratorHandler as unknown as new (handler: Dispatcher.DispatchHandler) => StartHandler;
 
-class GuardedHandler extends Decorator {
-  readonly #ok: () => boolean;
+/**
+ * The write-time check of one request: given the `x-ringleader-epoch` it is stamped with and
+ * whether it is a forwarded hop (`x-ringleader-via` set: the leader re-stamps it), true when it
+ * may still go out.
+ */
+export type WriteGuard = (epoch: string | undefined, forwardedHop: boolean) => boolean;
 
-  constructor(handler: Dispatcher.DispatchHandler, ok: () => boolean) {
+class GuardedHandler extends Decorator {
+  readonly #ok: WriteGuard;
+  readonly #epoch: string | undefined;
+  readonly #hop: boolean;
+
+  constructor(handler: Dispatcher.DispatchHandler, ok: WriteGuard, headers: unknown) {
     super(handler);
     this.#ok = ok;
+    this.#epoch = headerValue(headers, 'x-ringleader-epoch');
+    this.#hop = headerValue(headers, 'x-ringleader-via') !== undefined;
   }
 
   override onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
-    if (!this.#ok()) {
-      const err = new Error('the leadership lease ran out before the request was sent');
+    if (!this.#ok(this.#epoch, this.#hop)) {
+      const err = new Error('the serving permit was void before the request was sent');
       controller.abort(Object.assign(err, { code: LEASE_LOST }));
       return;
     }
@@ -51,7 +63,7 @@ export interface PoolSettings {
   /** Upper bound of sockets per origin (excess requests queue in the pool). */
   readonly maxConnections: number;
   /** Asked right before each request is written; false aborts it (RL_LEASE_LOST). */
-  readonly guard?: () => boolean;
+  readonly guard?: WriteGuard;
 }
 
 type RequestOptions = Parameters<Pool['request']>[0];
@@ -149,7 +161,9 @@ export class UpstreamPools {
     if (guard === undefined) return pool;
     let d = this.#guarded.get(pool);
     if (d === undefined) {
-      d = pool.compose((dispatch) => (opts, handler) => dispatch(opts, new GuardedHandler(handler, guard)));
+      d = pool.compose(
+        (dispatch) => (opts, handler) => dispatch(opts, new GuardedHandler(handler, guard, opts.headers)),
+      );
       this.#guarded.set(pool, d);
     }
     return d;
@@ -162,6 +176,18 @@ export class UpstreamPools {
       .finally(() => this.#retiring.delete(pool));
     this.#retiring.set(pool, done);
   }
+}
+
+/** One field of undici's request headers (an object, or a flat [name, value, …] array). */
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (headers === null || headers === undefined) return undefined;
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2)
+      if (String(headers[i]).toLowerCase() === name) return String(headers[i + 1]);
+    return undefined;
+  }
+  const v = (headers as Record<string, unknown>)[name];
+  return v === undefined ? undefined : String(v);
 }
 
 /** `http://host:port` for a backend; IPv6 literals get brackets. */

@@ -99,15 +99,18 @@ export class UpgradeHandler {
       );
       return;
     }
-    const headers = rewriteRequestHeaders(req.headers as HeaderBag, {
-      xff: fwd.header,
-      peerTrusted: fwd.peerTrusted,
-      proto: this.#proto,
-      host: req.headers.host,
-      epoch: o.getEpoch(),
-      nodeId: o.nodeId,
-      ...(gate.kind === 'forward' ? { via: o.nodeId } : {}),
-    });
+    const headers = rewriteRequestHeaders(
+      req.headers as HeaderBag,
+      {
+        xff: fwd.header,
+        peerTrusted: fwd.peerTrusted,
+        proto: this.#proto,
+        host: req.headers.host,
+        nodeId: o.nodeId,
+        ...(gate.kind === 'forward' ? { via: o.nodeId } : {}),
+      },
+      gate.kind === 'serve' ? gate.permit.epoch : gate.epoch,
+    );
     const plan = gate.kind === 'forward' ? this.#leaderPlan(gate.leaderProxyUrl, headers) : undefined;
     if (gate.kind === 'forward' && plan === undefined) {
       writeRawResponse(
@@ -124,17 +127,23 @@ export class UpgradeHandler {
       url: req.url,
       headers: req.headers,
     });
+    const permit = gate.kind === 'serve' ? gate.permit : undefined;
     openTunnel(
       req,
       socket,
       head,
-      plan ?? this.#backendPlan(facts, headers),
+      plan ??
+        this.#backendPlan(facts, headers, permit === undefined ? () => true : () => o.permitValid(permit)),
       { connectMs: o.timeouts.connectMs, now: () => performance.now() },
       this.tunnels,
     );
   }
 
-  #backendPlan(facts: ReturnType<typeof requestFacts>, headers: HeaderBag): TunnelPlan {
+  #backendPlan(
+    facts: ReturnType<typeof requestFacts>,
+    headers: HeaderBag,
+    permitted: () => boolean,
+  ): TunnelPlan {
     const o = this.#o;
     const snap = o.getSnapshot();
     const exclude = new Set<string>();
@@ -142,6 +151,7 @@ export class UpgradeHandler {
     let retriesDone = 0;
     return {
       headers,
+      permitted,
       next: () => {
         const b = snap.policy.pick(facts, exclude);
         if (b === undefined) return undefined;

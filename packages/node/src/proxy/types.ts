@@ -5,18 +5,31 @@ import type { Logger } from 'pino';
 import type { NodeMetrics } from '../metrics.js';
 
 /**
+ * What a request (or a TCP connection, or a Redis command stream) is proxied under: the fencing
+ * token stamped on it, taken once at admission and carried to every write. Plain data, so it can
+ * cross to a worker thread. A request that has none is never sent.
+ */
+export interface ServingPermit {
+  /** Stamped as `x-ringleader-epoch`: the admitting leader's election sequence (active-active: the node's own). */
+  readonly epoch: number;
+  /** Monotonic ms until which the lease held at admission (+Infinity where serving is not lease-bound). */
+  readonly leaseDeadline: number;
+}
+
+/**
  * What the proxy port does with a request right now (decided by the role controller on role
- * changes, read once per request). Structurally the same as role/serving.ts `Gate`.
+ * changes, read once per request). `serve` carries the request's permit; `forward` the epoch of
+ * the leader forwarded to (the hop carries it; the leader re-stamps under its own permit).
  */
 export type GateDecision =
-  | { readonly kind: 'serve' }
+  | { readonly kind: 'serve'; readonly permit: ServingPermit }
   | {
       readonly kind: 'reject';
       readonly reason?: string;
       readonly leaderProxyUrl?: string;
       readonly retryAfterS: number;
     }
-  | { readonly kind: 'forward'; readonly leaderProxyUrl: string }
+  | { readonly kind: 'forward'; readonly leaderProxyUrl: string; readonly epoch: number }
   /**
    * A hand-over is in progress: the request waits (at most `maxWaitMs` from its arrival, via
    * `waitForGateChange`) and is then decided by the gate in force; still `hold` → 503.
@@ -70,15 +83,15 @@ export interface DataPlaneOptions {
   readonly nodeId: string;
   /** The current immutable routing snapshot; read once per request. */
   getSnapshot(): RoutingSnapshot;
-  /** The epoch stamped as `x-ringleader-epoch` (the leader's; own registration in active-active). */
-  getEpoch(): number | undefined;
+  /** Admission: read once per request; `serve` hands out the request's permit. */
   gate(): GateDecision;
   /**
-   * Asked again right before each request is written to its upstream (see pools.ts): false
-   * aborts it with a 503 RL_NOT_LEADER. The gate is read when a request arrives; a process
-   * freeze between that read and the write must not let a deposed leader send it.
+   * Asked again right before each admitted request is written to its backend (see pools.ts):
+   * false voids the permit and the request is admitted again (held, forwarded or refused). The
+   * gate is read when a request arrives; a resignation, or a process freeze between that read
+   * and the write, must not let a deposed leader send it.
    */
-  stillServing?(): boolean;
+  permitValid(permit: Pick<ServingPermit, 'epoch'>): boolean;
   /**
    * Resolves when the gate next changes, or after `ms`. Needed for `hold` gates; without it a
    * `hold` is answered like a `reject` at once.
@@ -118,6 +131,8 @@ export interface DataPlaneStats {
   forwarded: number;
   /** Times a request waited on a `hold` gate. */
   held: number;
+  /** Admitted requests whose permit was void at the write (re-admitted, nothing sent). */
+  voidedPermits: number;
   upstreamErrors: number;
   limitRejections: number;
   tunnels: number;

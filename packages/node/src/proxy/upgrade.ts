@@ -7,8 +7,10 @@
 import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { errorBody } from '../errors.js';
 import type { UpstreamErrorKind } from '../metrics.js';
 import { definedHeaders, type HeaderBag } from './headers.js';
+import { writeRawResponse } from './raw.js';
 import { classifyUpstreamError } from './retry.js';
 
 export interface TunnelTarget {
@@ -23,6 +25,11 @@ export interface TunnelPlan {
   next(): TunnelTarget | undefined;
   /** Request headers already rewritten (hop-by-hop stripped); the tunnel re-adds the upgrade pair. */
   readonly headers: HeaderBag;
+  /**
+   * Asked once the upstream is connected, right before the request head is written: false when
+   * the serving permit the upgrade was admitted under is void (the tunnel then answers 503).
+   */
+  permitted?(): boolean;
   /** A connect attempt failed; returns true to try `next()` again. */
   failed(target: TunnelTarget, kind: UpstreamErrorKind, err: Error): boolean;
   /** Answers the client when no target is left or retries are spent. */
@@ -113,6 +120,16 @@ export function openTunnel(
       upstream.off('error', onConnectError);
       if (clientGone) {
         upstream.destroy();
+        return;
+      }
+      if (plan.permitted !== undefined && !plan.permitted()) {
+        upstream.destroy();
+        writeRawResponse(
+          client,
+          503,
+          errorBody('RL_NOT_LEADER', 'the serving permit was void before the upgrade was sent'),
+          { 'retry-after': '1' },
+        );
         return;
       }
       client.off('close', onClientClose);

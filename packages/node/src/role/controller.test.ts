@@ -18,6 +18,7 @@ function controller(over: Record<string, unknown> = {}) {
     metrics,
     holdsLease: () => lease,
   });
+  c.setConfigKnown(true);
   return { c, metrics, setLease: (v: boolean) => (lease = v) };
 }
 
@@ -29,8 +30,7 @@ describe('RoleController', () => {
     c.onSessionState('connected');
     expect(c.gate().kind).toBe('reject');
     c.onRoleChange({ from: 'candidate', to: 'leader', epoch: 4, cause: 'elected' });
-    expect(c.gate().kind).toBe('serve');
-    expect(c.stampEpoch()).toBe(4);
+    expect(c.gate()).toMatchObject({ kind: 'serve', permit: { epoch: 4 } });
     expect((await metrics.failovers.get()).values[0]?.value).toBe(1);
   });
 
@@ -66,8 +66,64 @@ describe('RoleController', () => {
     c.onRoleChange({ from: 'candidate', to: 'standby', epoch: 3, cause: 'predecessor' });
     expect(c.gate().kind).toBe('hold');
     c.onLeader({ id: 'lb-0', epoch: 3, since: '', proxyUrl: 'http://127.0.0.1:8080' });
-    expect(c.gate()).toEqual({ kind: 'forward', leaderProxyUrl: 'http://127.0.0.1:8080' });
+    expect(c.gate()).toEqual({ kind: 'forward', leaderProxyUrl: 'http://127.0.0.1:8080', epoch: 3 });
     c.onLeader(null);
     expect(c.gate().kind).toBe('hold');
+  });
+
+  it('stamps a held request with the epoch of the gate that admits it, never with none', () => {
+    // The graceful-stop fault: a request that arrived at a standby while no leader was known
+    // and was then served after the standby's promotion went out with no epoch at all.
+    const { c } = controller({ standby: 'forward' });
+    c.setLifecycle('running');
+    c.onSessionState('connected');
+    c.onRoleChange({ from: 'candidate', to: 'standby', epoch: 3, cause: 'predecessor' });
+    c.onLeader(null);
+    const arrival = c.gate();
+    expect(arrival.kind).toBe('hold');
+    c.onRoleChange({ from: 'standby', to: 'leader', epoch: 5, cause: 'predecessor' });
+    expect(c.gate()).toMatchObject({ kind: 'serve', permit: { epoch: 5 } });
+  });
+
+  it('voids permits of an earlier epoch, and every permit once resigning', () => {
+    const { c, setLease } = controller();
+    c.setLifecycle('running');
+    c.onSessionState('connected');
+    c.onRoleChange({ from: 'candidate', to: 'leader', epoch: 5, cause: 'elected' });
+    const g = c.gate();
+    if (g.kind !== 'serve') throw new Error(`expected serve, got ${g.kind}`);
+    expect(c.permitValid(g.permit)).toBe(true);
+    expect(c.permitValid({ epoch: 4 })).toBe(false);
+    c.beginResign();
+    expect(c.gate().kind).toBe('hold');
+    expect(c.permitValid(g.permit)).toBe(false);
+    c.endResign();
+    expect(c.permitValid(g.permit)).toBe(true);
+    setLease(false);
+    expect(c.permitValid(g.permit)).toBe(false);
+  });
+
+  it('active-active serves only once its own registration sequence is known', () => {
+    const { c } = controller({ mode: 'active-active' });
+    c.setLifecycle('running');
+    expect(c.gate()).toMatchObject({ kind: 'reject', reason: 'no serving epoch yet' });
+    c.setOwnSequence(12);
+    expect(c.gate()).toMatchObject({
+      kind: 'serve',
+      permit: { epoch: 12, leaseDeadline: Number.POSITIVE_INFINITY },
+    });
+    c.setOwnSequence(13);
+    expect(c.permitValid({ epoch: 12 })).toBe(false);
+  });
+
+  it('does not serve before the cluster config is known, nor while it is unknown', () => {
+    const { c } = controller();
+    c.setLifecycle('running');
+    c.onSessionState('connected');
+    c.onRoleChange({ from: 'candidate', to: 'leader', epoch: 2, cause: 'elected' });
+    expect(c.gate().kind).toBe('serve');
+    c.setConfigKnown(false);
+    expect(c.gate()).toMatchObject({ kind: 'reject', reason: expect.stringMatching(/config unknown/) });
+    expect(c.permitValid({ epoch: 2 })).toBe(false);
   });
 });

@@ -5,11 +5,12 @@ import type { LeaderPayload, RoleChange } from '@ringleader/zk';
 import type { Logger } from 'pino';
 import type { NodeConfig } from '../config/schema.js';
 import type { NodeMetrics } from '../metrics.js';
-import type { GateDecision } from '../proxy/types.js';
+import type { GateDecision, ServingPermit } from '../proxy/types.js';
 import { runHook, VipMover } from './hooks.js';
 import {
   decideGate,
   type ElectionRole,
+  type Gate,
   type Lifecycle,
   type ServingFacts,
   type SessionState,
@@ -30,6 +31,8 @@ export interface RoleControllerOptions {
   readonly metrics: NodeMetrics;
   /** The request-path check that the lease still holds (election.holdsLease). */
   readonly holdsLease: () => boolean;
+  /** Until when (monotonic ms) the lease holds (election.leaseValidUntil); for the permit. */
+  readonly leaseValidUntil?: () => number;
 }
 
 export class RoleController {
@@ -37,11 +40,16 @@ export class RoleController {
   readonly #log: Logger;
   readonly #metrics: NodeMetrics;
   readonly #holdsLease: () => boolean;
+  readonly #leaseValidUntil: () => number;
+  /** Whether a permit is bound to the lease (active-passive with stop-serving). */
+  readonly #leased: boolean;
+  /** The epoch of the `serve` gate in force; permits of any other epoch are void. */
+  #granted: number | undefined;
   readonly #vip: VipMover | undefined;
   #facts: ServingFacts;
-  #gate: GateDecision;
+  #gate: Gate;
+  /** The epoch shown in /status: the leader's (ours while we lead). */
   #epoch: number | undefined;
-  #ownSequence: number | undefined;
   #leader: LeaderPayload | null = null;
   #vipHeld = false;
   /** Serialises hook and VIP work so a quick promote/demote pair runs in order. */
@@ -54,6 +62,8 @@ export class RoleController {
     this.#log = opts.logger;
     this.#metrics = opts.metrics;
     this.#holdsLease = opts.holdsLease;
+    this.#leaseValidUntil = opts.leaseValidUntil ?? (() => Number.POSITIVE_INFINITY);
+    this.#leased = opts.config.mode === 'active-passive' && opts.config.onCoordinatorLoss === 'stop-serving';
     this.#vip = opts.config.vip ? new VipMover(opts.config.vip, opts.logger) : undefined;
     // A starting node leads nothing, so a VIP on its interface is left over from a crash of
     // this node (SIGKILL leaves the address configured) and would still answer ARP for it: drop
@@ -67,11 +77,16 @@ export class RoleController {
       session: 'connecting',
       role: 'candidate',
       ledBeforeLoss: false,
+      resigning: false,
+      // Unknown until the first config read answers: a node never serves with a config the
+      // cluster may not share (its fallback before it has read the znode).
+      configKnown: false,
       retryAfterS: Math.max(1, Math.ceil(opts.config.zookeeper.sessionTimeoutMs / 1000)),
       // A hand-over names the successor within tens of ms; a crash within the session timeout.
       holdMs: opts.config.zookeeper.sessionTimeoutMs,
     };
     this.#gate = decideGate(this.#facts);
+    this.#granted = undefined;
     this.#setGauges();
   }
 
@@ -95,20 +110,43 @@ export class RoleController {
   }
 
   /**
-   * The per-request gate. A leader's gate also checks its lease, because after a process
-   * freeze I/O callbacks can run before the timers that would deliver the demotion.
+   * The per-request admission gate. `serve` hands out the permit the request is proxied under:
+   * its epoch is fixed here, at admission, and a later role change does not alter it (it can
+   * only void it: see permitValid). A leader's gate also checks its lease, because after a
+   * process freeze I/O callbacks can run before the timers that would deliver the demotion.
    */
   gate(): GateDecision {
     const g = this.#gate;
-    if (
-      g.kind === 'serve' &&
-      this.#facts.mode === 'active-passive' &&
-      this.#facts.onCoordinatorLoss === 'stop-serving' &&
-      !this.#holdsLease()
-    ) {
+    if (g.kind !== 'serve') return g;
+    if (this.#leased && !this.#holdsLease()) {
       return { kind: 'reject', reason: 'leadership lease expired', retryAfterS: this.#facts.retryAfterS };
     }
-    return g;
+    const permit: ServingPermit = {
+      epoch: g.epoch,
+      leaseDeadline: this.#leased ? this.#leaseValidUntil() : Number.POSITIVE_INFINITY,
+    };
+    return { kind: 'serve', permit };
+  }
+
+  /**
+   * Asked right before an admitted request (or connection) is written to a backend: the permit
+   * holds while its epoch is still the one granted and, where serving is bound to the lease,
+   * the lease has not run out. A resignation, demotion or re-registration voids older permits.
+   */
+  permitValid(permit: Pick<ServingPermit, 'epoch'>): boolean {
+    if (permit.epoch !== this.#granted) return false;
+    return !this.#leased || this.#holdsLease();
+  }
+
+  /**
+   * A leader about to give up its election znode stops admitting first (requests hold for the
+   * successor); endResign() undoes it if the resignation failed or once it is through.
+   */
+  beginResign(): void {
+    this.#update({ resigning: true });
+  }
+  endResign(): void {
+    this.#update({ resigning: false });
   }
 
   /** Resolves when the gate next changes, or after `ms` (requests held during a hand-over). */
@@ -129,13 +167,15 @@ export class RoleController {
     return this.gate().kind === 'serve';
   }
 
-  /** The epoch stamped on proxied requests: the leader's, or in active-active our own registration. */
-  stampEpoch(): number | undefined {
-    return this.#facts.mode === 'active-active' ? this.#ownSequence : this.#epoch;
+  /** The config watch's verdict: false while no routing config the cluster shares is known. */
+  setConfigKnown(known: boolean): void {
+    if (this.#facts.configKnown !== known) this.#update({ configKnown: known });
   }
 
+  /** Active-active nodes stamp their own registration sequence: set when it is known or changes. */
   setOwnSequence(seq: number | undefined): void {
-    this.#ownSequence = seq;
+    if (this.#facts.mode !== 'active-active' || this.#facts.ownEpoch === seq) return;
+    this.#update(seq === undefined ? { ownEpoch: undefined } : { ownEpoch: seq });
   }
 
   onRoleChange(change: RoleChange): void {
@@ -146,9 +186,13 @@ export class RoleController {
     else this.#epoch = this.#leader?.epoch;
     // Losing leadership because the coordinator went away is what keep-serving rides through.
     const lostToCoordinator = wasLeader && change.to !== 'leader' && this.#facts.session !== 'connected';
+    // The epoch of a win is kept after the loss of leadership: keep-serving stamps it while it
+    // rides through a coordinator loss; everywhere else the gate no longer serves with it.
+    const won = change.to === 'leader' && change.epoch !== undefined && this.#facts.mode === 'active-passive';
     this.#update({
       role: toRole,
       ledBeforeLoss: change.to === 'leader' ? false : lostToCoordinator || this.#facts.ledBeforeLoss,
+      ...(won ? { ownEpoch: change.epoch as number } : {}),
     });
     if (wasLeader !== (change.to === 'leader')) {
       if (change.to === 'leader') this.#metrics.failovers.inc();
@@ -178,7 +222,7 @@ export class RoleController {
     if (this.#facts.role !== 'leader') this.#epoch = leader?.epoch;
     // Our own URL is never a forwarding target: a resigned leader waits for its successor instead.
     const url = leader?.proxyUrl && leader.id !== this.#config.nodeId ? leader.proxyUrl : undefined;
-    this.#update({ leaderProxyUrl: url });
+    this.#update({ leaderProxyUrl: url, leaderEpoch: url === undefined ? undefined : leader?.epoch });
     this.#emit('leader', { id: leader?.id ?? null, epoch: leader?.epoch ?? null });
   }
 
@@ -198,13 +242,15 @@ export class RoleController {
     }
   }
 
-  #update(patch: Partial<ServingFacts>): void {
-    const next = { ...this.#facts, ...patch };
-    if (patch.leaderProxyUrl === undefined && 'leaderProxyUrl' in patch)
-      delete (next as { leaderProxyUrl?: string }).leaderProxyUrl;
-    this.#facts = next;
+  #update(patch: { readonly [K in keyof ServingFacts]?: ServingFacts[K] | undefined }): void {
+    const next: Record<string, unknown> = { ...this.#facts, ...patch };
+    // exactOptionalPropertyTypes: an optional fact is absent, never present as undefined.
+    for (const k of ['leaderProxyUrl', 'leaderEpoch', 'ownEpoch'] as const)
+      if (k in patch && patch[k] === undefined) delete next[k];
+    this.#facts = next as unknown as ServingFacts;
     const before = this.#gate;
-    this.#gate = decideGate(next);
+    this.#gate = decideGate(this.#facts);
+    this.#granted = this.#gate.kind === 'serve' ? this.#gate.epoch : undefined;
     this.#setGauges();
     if (before.kind !== this.#gate.kind) this.#log.info({ gate: this.#gate }, 'proxy gate changed');
     if (JSON.stringify(before) !== JSON.stringify(this.#gate))

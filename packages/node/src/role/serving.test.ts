@@ -10,6 +10,10 @@ const base: ServingFacts = {
   role: 'standby',
   ledBeforeLoss: false,
   leaderProxyUrl: 'http://10.0.0.1:8080',
+  leaderEpoch: 7,
+  ownEpoch: 9,
+  resigning: false,
+  configKnown: true,
   retryAfterS: 1,
   holdMs: 2000,
 };
@@ -51,7 +55,38 @@ describe('decideGate', () => {
     ['active-active serves as standby', { mode: 'active-active' }, 'serve'],
     ['active-active serves without the coordinator', { mode: 'active-active', session: 'expired' }, 'serve'],
     ['starting node rejects', { lifecycle: 'starting', role: 'leader' }, 'reject'],
-    ['draining leader serves until it has resigned', { lifecycle: 'draining', role: 'leader' }, 'serve'],
+    [
+      'draining leader stops admitting before it resigns (holds for the successor)',
+      { lifecycle: 'draining', role: 'leader', leaderProxyUrl: undefined },
+      'hold',
+    ],
+    [
+      'resigning leader (leader resign) holds for the successor',
+      { resigning: true, role: 'leader', leaderProxyUrl: undefined },
+      'hold',
+    ],
+    ['resigning leader forwards once the successor is named', { resigning: true, role: 'leader' }, 'forward'],
+    [
+      'leader that does not know the cluster config never serves',
+      { role: 'leader', configKnown: false },
+      'reject',
+    ],
+    [
+      'active-active node that does not know the config never serves',
+      { mode: 'active-active', configKnown: false },
+      'reject',
+    ],
+    ['leader without an epoch never serves', { role: 'leader', ownEpoch: undefined }, 'reject'],
+    [
+      'active-active node without a registration never serves',
+      { mode: 'active-active', ownEpoch: undefined },
+      'reject',
+    ],
+    [
+      'forwarding standby holds while the leader payload has no epoch',
+      { standby: 'forward', leaderEpoch: undefined },
+      'hold',
+    ],
     ['resigned draining node forwards to the successor', { lifecycle: 'draining' }, 'forward'],
     [
       'resigned draining node holds until the successor is known',
@@ -68,6 +103,15 @@ describe('decideGate', () => {
   ];
   it.each(cases)('%s', (_name, facts, kind) => {
     expect(decideGate({ ...base, ...facts }).kind).toBe(kind);
+  });
+
+  it("serves with its own epoch and forwards with the leader's", () => {
+    expect(decideGate({ ...base, role: 'leader' })).toEqual({ kind: 'serve', epoch: 9 });
+    expect(decideGate({ ...base, standby: 'forward' })).toEqual({
+      kind: 'forward',
+      leaderProxyUrl: 'http://10.0.0.1:8080',
+      epoch: 7,
+    });
   });
 
   it('tells rejected clients where the leader is and when to retry', () => {
