@@ -102,14 +102,20 @@ describe('ringleader status and leader resign with live nodes', () => {
       ['lb-1', 'leader', 'leader', true],
       ['lb-2', 'standby', 'standby', false],
     ]);
-    expect(s.agreement).toEqual({ agreed: true, disagreeing: [] });
+    expect(s.agreement).toMatchObject({ agreed: true, disagreeing: [] });
+    expect(s.agreement.fingerprint).toMatch(/^[0-9a-f]{8}$/);
+    expect(s.nodes.map((n) => n.fingerprint)).toEqual([s.agreement.fingerprint, s.agreement.fingerprint]);
     expect(s.nodes.map((n) => n.snapshotVersion)).toEqual([s.membershipVersion, s.membershipVersion]);
     // Each node reports its own view of web-1's health (port 1: nothing listens).
     expect(Object.keys(s.backends[0]!.health).sort()).toEqual(['lb-1', 'lb-2']);
 
     const text = (await cli(['status'])).stdout;
-    expect(text).toMatch(/\nlb-1\s+leader\s+\d+\s+connected\s+\d+\s+yes\s+http:\/\/127\.0\.0\.1:\d+\n/);
-    expect(text).toMatch(/\nlb-2\s+standby\s+\d+\s+connected\s+\d+\s+no\s+http:\/\/127\.0\.0\.1:\d+\n/);
+    expect(text).toMatch(
+      /\nlb-1\s+leader\s+\d+\s+connected\s+\d+\s+[\w-]+\s+[0-9a-f]{8} \(\w+\)\s+yes\s+http:\/\/127\.0\.0\.1:\d+\n/,
+    );
+    expect(text).toMatch(
+      /\nlb-2\s+standby\s+\d+\s+connected\s+\d+\s+[\w-]+\s+[0-9a-f]{8} \(\w+\)\s+no\s+http:\/\/127\.0\.0\.1:\d+\n/,
+    );
     expect(text).toContain('ring:    agreed: 2 nodes on snapshot');
     expect(text).toMatch(/HEALTH@lb-1\s+HEALTH@lb-2\n/);
   });

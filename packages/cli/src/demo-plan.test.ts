@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_DEFAULTS, planDemo, planKill } from './demo-plan.js';
 
 describe('planDemo', () => {
-  it('defaults: forward, 100 req/s, 2000 ms sessions, restart after 5 s, until Ctrl-C', () => {
+  it('defaults: forward, 100 req/s, 3000 ms sessions, restart after 5 s, until Ctrl-C', () => {
     expect(planDemo({})).toEqual({
       rate: 100,
       standby: 'forward',

@@ -93,7 +93,10 @@ export function applyConfigRead(
     } catch (err) {
       r = { ok: false, error: { code: 'RL_BAD_CONFIG', message: String(err) } };
     }
-    if (r.ok) next = { config: r.value, source: 'znode', version: Number(read.mzxid) };
+    // The same write read again (the published copy changed, a watch re-armed) is the same
+    // snapshot, not a new one.
+    if (r.ok && prev?.source === 'znode' && prev.version === Number(read.mzxid)) next = prev;
+    else if (r.ok) next = { config: r.value, source: 'znode', version: Number(read.mzxid) };
     else {
       const { code, message, field } = r.error;
       rejection = {

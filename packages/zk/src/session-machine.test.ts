@@ -8,6 +8,7 @@ import {
   type SessionInput,
   type SessionState,
   sessionTiming,
+  tickLateness,
   watchdogDue,
 } from './session-machine.js';
 
@@ -93,5 +94,21 @@ describe('session timing', () => {
 
   it('computes the lease from the last contact, the session timeout and a margin', () => {
     expect(leaseUntil(10_000, 2000, 300)).toBe(11_700);
+  });
+
+  it('does not count time this process was blocked as server silence (the spurious-failover fault)', () => {
+    // A 1500 ms session (watchdog after 1000 ms): 1400 ms without bytes, but the process was
+    // not running for 1200 ms of them, so the server's bytes are likely waiting unread.
+    const t = sessionTiming(1500);
+    expect(watchdogDue(2400, 1000, t)).toBe(true);
+    expect(watchdogDue(2400, 1000, t, 1200)).toBe(false);
+    expect(watchdogDue(3300, 1000, t, 1200)).toBe(true);
+  });
+
+  it('tells a block of the process from timer jitter by how late a tick ran', () => {
+    const t = sessionTiming(2000); // a tick every 200 ms
+    expect(tickLateness(1000, 0, t)).toEqual({ lateMs: 0, blocked: false });
+    expect(tickLateness(1230, 1000, t)).toEqual({ lateMs: 30, blocked: false });
+    expect(tickLateness(2600, 1000, t)).toEqual({ lateMs: 1400, blocked: true });
   });
 });

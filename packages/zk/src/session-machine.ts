@@ -96,9 +96,35 @@ export function livenessVerdict(
   return now - lastContactAt > timing.suspendAfterMs ? 'no-reply' : 'fresh';
 }
 
-/** True when a socket that last made progress at `lastProgressAt` should be destroyed. */
-export function watchdogDue(now: number, lastProgressAt: number, timing: SessionTiming): boolean {
-  return now - lastProgressAt > timing.watchdogAfterMs;
+/**
+ * True when a socket that last made progress at `lastProgressAt` should be destroyed.
+ * `blockedMs` is how long this process itself was not running in that time (late timer ticks):
+ * bytes the server sent meanwhile sit unread in the socket, so that time is no evidence of a
+ * silent server. Dropping the socket on it turned a busy host's scheduling delay into a
+ * reconnect, then an expiry and a failover nobody caused.
+ */
+export function watchdogDue(
+  now: number,
+  lastProgressAt: number,
+  timing: SessionTiming,
+  blockedMs = 0,
+): boolean {
+  return now - lastProgressAt - blockedMs > timing.watchdogAfterMs;
+}
+
+/**
+ * How late a periodic tick ran (ms past its due time), and whether that is a block of this
+ * process (the event loop did not run) rather than timer jitter. A tick that finds the process
+ * was blocked judges nothing: the I/O that arrived meanwhile is read only after it.
+ */
+export function tickLateness(
+  now: number,
+  lastTickAt: number,
+  timing: SessionTiming,
+): { readonly lateMs: number; readonly blocked: boolean } {
+  if (lastTickAt <= 0) return { lateMs: 0, blocked: false };
+  const lateMs = Math.max(0, now - lastTickAt - timing.checkEveryMs);
+  return { lateMs, blocked: lateMs > Math.max(50, timing.checkEveryMs) };
 }
 
 /**

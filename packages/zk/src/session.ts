@@ -26,6 +26,7 @@ import {
   type SessionState,
   type SessionTiming,
   sessionTiming,
+  tickLateness,
   watchdogDue,
 } from './session-machine.js';
 import { convertStat, longToHex, type ZnodeStat } from './stat.js';
@@ -131,6 +132,11 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
 
   private lastContact = 0;
   private lastBytesAt = 0;
+  /** How long this process was blocked (late ticks) since the last byte arrived. */
+  private blockedSinceBytesMs = 0;
+  private lastTickAt = 0;
+  /** The longest block seen (ms), for /status and the logs. */
+  private longestBlock = 0;
   private socketSince = 0;
   private watchedSocket: unknown;
   private lastPingAt = -Infinity;
@@ -160,6 +166,10 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
   /** The current session id as 16 hex digits ('' before the first connect). */
   get sessionId(): string {
     return this.sessionIdValue;
+  }
+  /** The longest time (ms) this process was seen blocked (its event loop not running). */
+  get longestBlockMs(): number {
+    return this.longestBlock;
   }
   /** The negotiated session timeout (the requested one until connected). */
   get sessionTimeoutMs(): number {
@@ -452,7 +462,10 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
     // Count every byte that arrives, for the watchdog (the client has no read timeout).
     const onData = cm.onSocketData;
     cm.onSocketData = (buf: Buffer) => {
-      if (g === this.gen) this.lastBytesAt = this.now();
+      if (g === this.gen) {
+        this.lastBytesAt = this.now();
+        this.blockedSinceBytesMs = 0;
+      }
       onData.call(cm, buf);
     };
     client.on('state', (s: State) => this.onClientState(g, s));
@@ -536,16 +549,42 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
       this.watchedSocket = sock;
       this.socketSince = now;
     }
+    // Was this process itself stopped (CPU starvation, a long GC, SIGSTOP, a VM pause)? Then
+    // the server's bytes and replies may be waiting unread: judge nothing on this tick; the
+    // next one runs after the poll phase has read them. The lease needs no such care: it is
+    // measured from the last reply, and a blocked process has none to show.
+    const { lateMs, blocked } = tickLateness(now, this.lastTickAt, this.timing);
+    this.lastTickAt = now;
+    if (blocked) {
+      this.blockedSinceBytesMs += lateMs;
+      this.longestBlock = Math.max(this.longestBlock, lateMs);
+      // Short blocks are routine on a busy host; one a third of the session long is news.
+      const level = lateMs >= this.timing.pingEveryMs ? 'warn' : 'debug';
+      this.log[level](
+        { blockedMs: Math.round(lateMs), sessionTimeoutMs: this.negotiatedMs },
+        `this process was blocked for ${Math.round(lateMs)} ms (its event loop did not run): checking ZooKeeper again before blaming the server`,
+      );
+      return;
+    }
     // Watchdog: a server that went silent (frozen, partitioned) is never noticed by the
     // client; destroying the socket makes it try the next server with the same session.
+    const progressAt = Math.max(this.lastBytesAt, this.socketSince);
     if (
       this.stateValue !== 'expired' &&
       sock &&
       !sock.destroyed &&
-      watchdogDue(now, Math.max(this.lastBytesAt, this.socketSince), this.timing)
+      watchdogDue(now, progressAt, this.timing, this.blockedSinceBytesMs)
     ) {
-      this.log.warn({ server: this.connectedServer }, 'no bytes from ZooKeeper: dropping the socket');
+      const silentMs = Math.round(now - progressAt);
+      const blockedMs = Math.round(this.blockedSinceBytesMs);
+      this.log.warn(
+        { server: this.connectedServer, silentMs, blockedMs },
+        `the ZooKeeper server sent nothing for ${silentMs} ms` +
+          (blockedMs > 0 ? ` (this process was blocked for ${blockedMs} ms of it)` : '') +
+          ': dropping the socket to try another server',
+      );
       this.socketSince = now;
+      this.blockedSinceBytesMs = 0;
       sock.destroy();
     }
     const attached = raw.client.getState().code === zookeeper.State.SYNC_CONNECTED.code;
@@ -553,6 +592,13 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
       this.stateValue === 'connected' &&
       livenessVerdict(now, this.lastContact, this.timing) === 'no-reply'
     ) {
+      const quietMs = Math.round(now - this.lastContact);
+      this.log.warn(
+        { server: this.connectedServer, quietMs, attached },
+        attached
+          ? `no reply from the ZooKeeper server for ${quietMs} ms: suspending (leadership is not provable)`
+          : `detached from ZooKeeper for ${quietMs} ms: suspending`,
+      );
       this.transition(attached ? 'no-reply' : 'disconnected', attached ? 'no-reply' : 'disconnected');
     }
     if (!attached) return;
