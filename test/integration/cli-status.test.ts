@@ -20,7 +20,7 @@ interface StatusJson {
   cluster: string;
   leader: { id: string; epoch: number; adminUrl: string } | null;
   membershipVersion: number;
-  agreement: { agreed: boolean; disagreeing: string[] };
+  agreement: { agreed: boolean; disagreeing: string[]; fingerprint: string | null };
   nodes: {
     id: string;
     role: string | null;
@@ -28,6 +28,7 @@ interface StatusJson {
     serving: boolean | null;
     snapshotVersion: number | null;
     inAgreement: boolean | null;
+    fingerprint: string | null;
     reachable: boolean;
   }[];
   backends: { id: string; weight: number; state: string; health: Record<string, string> }[];
