@@ -8,7 +8,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { burst, rawExchange, statusOf } from '../e2e/helpers.js';
-import { type LocalCluster, type LocalNode, sleep, startLocalCluster } from '../harness/index.js';
+import { freePorts, type LocalCluster, type LocalNode, sleep, startLocalCluster } from '../harness/index.js';
 import { backendRequests, figure, openFds, rssMiB } from './helpers.js';
 
 const REQUEST_TIMEOUT_MS = 2000;
@@ -23,28 +23,64 @@ let flood: LocalNode;
 const baseline: Record<string, number> = {};
 const heapBaseline: Record<string, number> = {};
 
-/** The node's JS heap in use (prom-client's nodejs_heap_size_used_bytes, read at scrape time). */
-async function heapUsedMiB(adminUrl: string): Promise<number> {
-  const text = await (await fetch(`${adminUrl}/metrics`)).text();
-  const m = /^ringleader_process_nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(text);
-  if (!m) throw new Error(`${adminUrl}/metrics has no nodejs_heap_size_used_bytes`);
-  return Math.round((Number(m[1]) / 2 ** 20) * 10) / 10;
+/** Inspector port of each node (NODE_OPTIONS=--inspect, loopback only): for a forced GC. */
+let inspectPorts: number[] = [];
+
+/**
+ * The node's live JS heap: a full GC through its inspector (HeapProfiler.collectGarbage), then
+ * process.memoryUsage().heapUsed. Without the GC, uncollected garbage made two identical floods
+ * read 59 → 77 and 47 → 103 MiB; after it, what is left is what the node still holds.
+ */
+async function liveHeapMiB(node: LocalNode): Promise<number> {
+  const port = inspectPorts[node.index]!;
+  const [target] = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{
+    webSocketDebuggerUrl: string;
+  }>;
+  const ws = new WebSocket(target!.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  const replies = new Map<number, (v: unknown) => void>();
+  ws.onmessage = (e) => {
+    const m = JSON.parse(String(e.data)) as { id?: number; result?: unknown };
+    if (m.id !== undefined) replies.get(m.id)?.(m.result);
+  };
+  let id = 0;
+  const call = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve) => {
+      replies.set(++id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  try {
+    await call('HeapProfiler.collectGarbage');
+    const r = (await call('Runtime.evaluate', {
+      expression: 'process.memoryUsage().heapUsed',
+      returnByValue: true,
+    })) as { result: { value: number } };
+    return Math.round((r.result.value / 2 ** 20) * 10) / 10;
+  } finally {
+    ws.close();
+  }
 }
 
 beforeAll(async () => {
+  inspectPorts = await freePorts(2);
   c = await startLocalCluster({
     nodes: 2,
     backends: 2,
     mode: 'active-active',
-    nodeEnv: (i): Record<string, string> =>
-      i === 0
+    nodeEnv: (i): Record<string, string> => ({
+      NODE_OPTIONS: `--inspect=127.0.0.1:${inspectPorts[i]}`,
+      ...(i === 0
         ? {
             RINGLEADER_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
             RINGLEADER_MAX_HEADER_BYTES: String(MAX_HEADER_BYTES),
             RINGLEADER_MAX_HEADER_COUNT: String(MAX_HEADER_COUNT),
             RINGLEADER_MAX_CONNECTIONS_PER_IP: String(TIGHT_PER_IP),
           }
-        : { RINGLEADER_MAX_CONNECTIONS_PER_IP: '300' },
+        : { RINGLEADER_MAX_CONNECTIONS_PER_IP: '300' }),
+    }),
   });
   [tight, flood] = c.nodes as [LocalNode, LocalNode];
   // Warm both (JIT, pools), then take the baseline.
@@ -52,7 +88,7 @@ beforeAll(async () => {
   await sleep(1000);
   for (const n of c.nodes) {
     baseline[n.id] = rssMiB(n.pid as number);
-    heapBaseline[n.id] = await heapUsedMiB(n.adminUrl);
+    heapBaseline[n.id] = await liveHeapMiB(n);
   }
   figure('rss-baseline-MiB', baseline);
   figure('heap-used-baseline-MiB', heapBaseline);
@@ -368,7 +404,7 @@ describe('connection floods', () => {
         openedMs: Math.round(openedMs),
         rssWith,
         rssAfter: rssMiB(pid),
-        heapAfter: await heapUsedMiB(flood.adminUrl),
+        heapAfter: await liveHeapMiB(flood),
         fdsAfter: openFds(pid),
       });
     }
@@ -376,14 +412,13 @@ describe('connection floods', () => {
     const heapBase = heapBaseline[flood.id] as number;
     figure('10k-idle-connections', { baselineMiB: base, heapBaselineMiB: heapBase, fdsBefore, rounds });
     const [first, second] = rounds as [Record<string, number>, Record<string, number>];
-    // A leak of the connections' state shows in the JS heap in use: 10 000 leaked sockets hold
-    // ≥ 50 MiB, so a leak adds that every flood. Measured without a forced GC (garbage counts
-    // until V8 collects it): 28 → 59 → 77 MiB over two floods; a plain node:http server here
-    // went 23 → 31 → 44 → 49. RSS is a loose bound only: Node 24's V8 reserves heap it does
-    // not give back (the plain server: RSS 60 → 193 → 248 → 278 MiB), and the allocator keeps
-    // freed socket buffers; ringleader added 129, then 59 MiB.
-    expect(first.heapAfter).toBeLessThan(heapBase + 64);
-    expect(second.heapAfter).toBeLessThan((first.heapAfter as number) + 32);
+    // A leak of the connections' state shows in the live JS heap (after a full GC): 10 000
+    // leaked sockets hold ≥ 50 MiB, so a leak adds that every flood. RSS is a loose bound
+    // only: Node 24's V8 reserves heap it does not give back (a plain node:http server here:
+    // RSS 60 → 193 → 248 → 278 MiB over three floods), and the allocator keeps freed socket
+    // buffers; ringleader added 129–133, then 45–59 MiB.
+    expect(first.heapAfter).toBeLessThan(heapBase + 24);
+    expect(second.heapAfter).toBeLessThan((first.heapAfter as number) + 16);
     expect(first.rssAfter).toBeLessThan(base + 192);
     expect(second.rssAfter).toBeLessThan((first.rssAfter as number) + 96);
     await expectServes(flood);
@@ -401,7 +436,7 @@ describe('after everything', () => {
       // lb-2 held 10 000 sockets twice (see above); lb-1 only short-lived attacks.
       expect(rss[n.id]).toBeLessThan((baseline[n.id] as number) + (n === flood ? 256 : 64));
       // What would show a leak: the JS heap in use (RSS keeps V8's reservations; see above).
-      expect(await heapUsedMiB(n.adminUrl)).toBeLessThan((heapBaseline[n.id] as number) + 96);
+      expect(await liveHeapMiB(n)).toBeLessThan((heapBaseline[n.id] as number) + 24);
     }
     figure('rss-after-all-attacks-MiB', { baseline, after: rss });
     // Smuggled requests would have hit /smuggled: no backend ever saw one.
