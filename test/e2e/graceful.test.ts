@@ -88,3 +88,25 @@ describe('active-passive, standby forward', () => {
     }
   });
 });
+
+describe('a lone node', () => {
+  let lone: LocalCluster;
+  beforeAll(async () => {
+    lone = await startLocalCluster({ nodes: 1, backends: 1, sessionTimeoutMs: 4000 });
+  });
+  afterAll(async () => {
+    await lone?.stop();
+  });
+
+  it('loneLeaderSigtermDoesNotWaitASessionTimeoutForASuccessorThatCannotCome', async () => {
+    const node = lone.nodes[0]!;
+    expect((await node.status()).role).toBe('leader');
+    const t0 = Date.now();
+    const exit = await node.kill('SIGTERM');
+    const stopMs = Date.now() - t0;
+    reportMetric('e2e_lone_node_sigterm_stop_ms', stopMs, { sessionTimeoutMs: 4000 });
+    expect(exit).toEqual({ code: 0, signal: null });
+    // It used to wait the whole session timeout ("draining: waiting for the successor").
+    expect(stopMs).toBeLessThan(4000);
+  });
+});

@@ -1,10 +1,12 @@
 // `ringleader status` and `ringleader leader resign` as child processes against a real
 // ZooKeeper and real LB nodes (`ringleader node start`, also child processes).
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_BIN } from '../harness/index.js';
 import {
   CliProcess as Cli,
   type CliProcess,
@@ -175,5 +177,16 @@ describe('ringleader status and leader resign with live nodes', () => {
     } finally {
       await w.stop('SIGKILL');
     }
+  });
+
+  it('watchIntoAPipeThatClosesExitsQuietlyWithoutAnEpipeStack', () => {
+    // `ringleader status --watch | head -3`: head exits after three lines, the next frame's
+    // write fails with EPIPE; the command must end at once, with status 0 and nothing on stderr.
+    const cmd = `set -o pipefail; "${process.execPath}" "${CLI_BIN}" status --watch --interval 200 --zk ${zk.connectString} --cluster ${cluster} | head -3`;
+    const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 15_000 });
+    expect(r.error).toBeUndefined();
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => l !== '')).toHaveLength(3);
   });
 });

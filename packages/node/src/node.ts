@@ -7,6 +7,7 @@ import {
   ClusterAdmin,
   type ConfigSource,
   ConfigWatcher,
+  clusterPaths,
   ensureClusterPaths,
   freshSummaries,
   LeaderElection,
@@ -371,13 +372,19 @@ export class RingleaderNode {
     this.roles.setLifecycle('draining');
     const wasLeader = this.#election?.role === 'leader';
     if (wasLeader && this.#election) {
+      // A lone node has no successor to wait for (it used to wait the whole session timeout).
+      const contenders = await this.session.getChildren(clusterPaths(this.config.cluster).election).then(
+        (r) => r.children.length,
+        () => Number.POSITIVE_INFINITY,
+      );
       try {
         await this.#election.resign({ rejoin: false });
       } catch (err) {
         this.log.warn({ err }, 'resign failed; the session close will hand over');
       }
-      if (this.config.mode === 'active-passive')
+      if (this.config.mode === 'active-passive' && contenders > 1)
         await this.#successorKnown(this.config.zookeeper.sessionTimeoutMs);
+      else if (contenders <= 1) this.log.info('no other node in the election: not waiting for a successor');
     }
     // The listener closes only now, when kept-alive clients have no reason to open connections,
     // so none is caught in the kernel's accept queue (reset when a listening socket closes).

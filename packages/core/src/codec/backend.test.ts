@@ -259,6 +259,22 @@ describe('decodeBackend: every malformed payload class', () => {
     if (field !== undefined && field !== '$') expect(r.error.message).toContain(field);
   });
 
+  it.each([
+    ['http://127.0.0.1', /is a URL: give the host alone/],
+    ['127.0.0.1:80', /has a port in it: give the host \("127\.0\.0\.1"\) and the port \(80\) apart/],
+    ['web-1.internal:8080', /has a port in it/],
+    ['fe80::zz', /is not a valid IPv6 address/],
+  ])('host %s names the actual mistake', (host, message) => {
+    const r = decodeBackend('b1', json({ host, port: 80 }), PATH);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(message);
+  });
+
+  it('still takes IPv6 literals with and without brackets', () => {
+    expect(decodeBackend('b1', json({ host: '::1', port: 80 }), PATH).ok).toBe(true);
+    expect(decodeBackend('b1', json({ host: '[2001:db8::1]', port: 80 }), PATH).ok).toBe(true);
+  });
+
   const badIds: [string, unknown][] = [
     ['empty', ''],
     ['dot', '.'],

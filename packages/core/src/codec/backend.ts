@@ -198,6 +198,15 @@ function hostField(v: unknown, field: string): string {
   if (v.trim() === '') fail(field, 'is empty');
   if (v.length > 253) fail(field, 'is longer than 253 characters');
   if (/\s/.test(v)) fail(field, `contains whitespace (${show(v)})`);
+  // The two usual slips name themselves instead of failing as "not a valid IPv6 address".
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(v);
+  if (scheme) fail(field, `${show(v)} is a URL: give the host alone (the port goes in port)`);
+  const hostPort = /^([^:[\]]+):(\d+)$/.exec(v);
+  if (hostPort)
+    fail(
+      field,
+      `${show(v)} has a port in it: give the host (${show(hostPort[1])}) and the port (${hostPort[2]}) apart`,
+    );
   if (v.startsWith('[') || v.includes(':')) {
     const inner = v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v;
     if (!validIpv6(inner)) fail(field, `${show(v)} is not a valid IPv6 address`);
