@@ -164,6 +164,20 @@ class LocalServer implements ZkServer {
   async pause(): Promise<void> {
     if (!this.proc || !this.running) throw new Error(`zk server ${this.id} is not running`);
     this.proc.kill('SIGSTOP');
+    // kill() returns before the kernel has stopped every thread of the JVM: a request sent at
+    // once could still be answered. Wait until /proc says the process is stopped (state T).
+    const pid = this.proc.pid;
+    const deadline = Date.now() + 2000;
+    while (pid !== undefined && Date.now() < deadline) {
+      let state = '';
+      try {
+        state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] ?? '';
+      } catch {
+        break;
+      }
+      if (state === 'T' || state === 't') break;
+      await new Promise((r) => setTimeout(r, 2));
+    }
   }
 
   async resume(): Promise<void> {
