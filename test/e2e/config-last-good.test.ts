@@ -78,8 +78,8 @@ describe('a node that starts while the config znode is invalid', () => {
       });
 
     const all = await c.statuses();
-    const fingerprints = new Set(all.map(({ status }) => status.routing.fingerprint));
-    expect(all.map(({ status }) => status.routing.policy)).toEqual([
+    const fingerprints = new Set(all.map(({ status }) => status.config.fingerprint));
+    expect(all.map(({ status }) => status.snapshot.policy)).toEqual([
       'consistent-hash',
       'consistent-hash',
       'consistent-hash',

@@ -93,11 +93,7 @@ export interface NodeStatus {
     readonly source: string;
     readonly version: number;
     readonly known: boolean;
-  };
-  readonly routing: {
-    readonly policy: string;
     readonly fingerprint: string;
-    readonly snapshotVersion: number;
   };
   readonly backends: ReadonlyArray<{
     readonly id: string;

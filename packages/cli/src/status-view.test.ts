@@ -89,8 +89,7 @@ const doc = (
     serving: role === 'leader',
     session: { state: 'connected' },
     snapshot: { version, policy: 'consistent-hash' },
-    config: { source, known: source !== 'unknown' },
-    routing: { fingerprint, hash: 'header:x-user-id' },
+    config: { source, known: source !== 'unknown', fingerprint, hash: 'header:x-user-id' },
     backends: Object.entries(health).map(([id, h]) => ({ id, health: h })),
   },
 });

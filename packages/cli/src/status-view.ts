@@ -18,8 +18,12 @@ export interface NodeDoc {
   readonly lifecycle?: string;
   readonly session?: { readonly state?: string };
   readonly snapshot?: { readonly version?: number; readonly policy?: string };
-  readonly config?: { readonly source?: string; readonly known?: boolean };
-  readonly routing?: { readonly fingerprint?: string; readonly hash?: string | null };
+  readonly config?: {
+    readonly source?: string;
+    readonly known?: boolean;
+    readonly fingerprint?: string;
+    readonly hash?: string | null;
+  };
   readonly backends?: readonly { readonly id: string; readonly health?: string }[];
 }
 
@@ -127,7 +131,7 @@ export function buildStatusView(
     const electionRole =
       leaderSeq?.id === n.id ? 'leader' : status.election.some((c) => c.id === n.id) ? 'standby' : 'none';
     const snapshotVersion = num(doc?.snapshot?.version);
-    const fp = str(doc?.routing?.fingerprint);
+    const fp = str(doc?.config?.fingerprint);
     const configSource = str(doc?.config?.source);
     const disagreement =
       doc === undefined
@@ -150,7 +154,7 @@ export function buildStatusView(
       session: str(doc?.session?.state),
       snapshotVersion,
       policy: str(doc?.snapshot?.policy),
-      hash: str(doc?.routing?.hash),
+      hash: str(doc?.config?.hash),
       fingerprint: fp,
       configSource,
       serving: typeof doc?.serving === 'boolean' ? doc.serving : null,
@@ -216,7 +220,7 @@ function referenceFingerprint(status: ClusterStatus, docs: readonly NodeDoc[]): 
     return configFingerprint(status.config.config);
   const counts = new Map<string, number>();
   for (const d of docs) {
-    const fp = d.routing?.fingerprint;
+    const fp = d.config?.fingerprint;
     if (typeof fp === 'string' && d.config?.source !== 'unknown') counts.set(fp, (counts.get(fp) ?? 0) + 1);
   }
   let best: string | null = null;

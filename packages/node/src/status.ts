@@ -42,18 +42,11 @@ export function buildStatus(node: RingleaderNode) {
       /** mzxid of the `config` write in force (0: fallback). */
       version: inForce?.version ?? 0,
       known: inForce !== undefined && inForce.source !== 'unknown',
-    },
-    /**
-     * The effective routing state other nodes and `ringleader status` compare: two serving
-     * nodes with the same fingerprint and snapshot version route every key alike.
-     */
-    routing: {
-      policy: snap.policy.name,
-      hash: cfg.hash ? formatHashSource(cfg.hash) : null,
-      vnodes: cfg.ring.vnodes,
-      loadFactor: cfg.ring.loadFactor ?? null,
+      /**
+       * What other nodes and `ringleader status` compare: two serving nodes with the same
+       * fingerprint and snapshot version route every key alike.
+       */
       fingerprint: configFingerprint(cfg),
-      snapshotVersion: snap.version,
     },
     backends: snap.backends.map((b) => ({
       id: b.id,

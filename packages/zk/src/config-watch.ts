@@ -146,14 +146,6 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
   #apply(): void {
     const read = this.#read;
     if (read === undefined) return;
-    // An invalid payload is judged against the published copy: wait for its first read rather
-    // than report 'unknown' for the milliseconds until it arrives.
-    if (
-      read.kind === 'data' &&
-      this.#lastGoodZkVersion === undefined &&
-      !this.#decode(read.data, this.path).ok
-    )
-      return;
     const step = applyConfigRead(
       this.#current,
       read,
@@ -162,6 +154,9 @@ export class ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
       this.path,
       this.#lastGood,
     );
+    // An invalid payload is judged against the published copy: wait for its first read rather
+    // than report 'unknown' for the milliseconds until it arrives (it re-applies this read).
+    if (step.next.source === 'unknown' && this.#lastGoodZkVersion === undefined) return;
     this.#current = step.next;
     if (step.rejection !== undefined && step.rejection.version !== this.#rejectedAt) {
       this.#rejectedAt = step.rejection.version;

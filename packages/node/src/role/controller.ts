@@ -43,8 +43,6 @@ export class RoleController {
   readonly #leaseValidUntil: () => number;
   /** Whether a permit is bound to the lease (active-passive with stop-serving). */
   readonly #leased: boolean;
-  /** The epoch of the `serve` gate in force; permits of any other epoch are void. */
-  #granted: number | undefined;
   readonly #vip: VipMover | undefined;
   #facts: ServingFacts;
   #gate: Gate;
@@ -86,7 +84,6 @@ export class RoleController {
       holdMs: opts.config.zookeeper.sessionTimeoutMs,
     };
     this.#gate = decideGate(this.#facts);
-    this.#granted = undefined;
     this.#setGauges();
   }
 
@@ -134,7 +131,9 @@ export class RoleController {
    * the lease has not run out. A resignation, demotion or re-registration voids older permits.
    */
   permitValid(permit: Pick<ServingPermit, 'epoch'>): boolean {
-    if (permit.epoch !== this.#granted) return false;
+    // Only the epoch of the `serve` gate in force is granted.
+    const g = this.#gate;
+    if (g.kind !== 'serve' || permit.epoch !== g.epoch) return false;
     return !this.#leased || this.#holdsLease();
   }
 
@@ -250,7 +249,6 @@ export class RoleController {
     this.#facts = next as unknown as ServingFacts;
     const before = this.#gate;
     this.#gate = decideGate(this.#facts);
-    this.#granted = this.#gate.kind === 'serve' ? this.#gate.epoch : undefined;
     this.#setGauges();
     if (before.kind !== this.#gate.kind) this.#log.info({ gate: this.#gate }, 'proxy gate changed');
     if (JSON.stringify(before) !== JSON.stringify(this.#gate))
