@@ -37,7 +37,7 @@ export type {
   LoadFeed,
   PassiveHealthFeed,
 } from './proxy/types.js';
-export { buildStatus } from './status.js';
+export { buildStatus, type StatusDocument } from './status.js';
 export {
   type CertificateInfo,
   CertificateReloader,

@@ -3,6 +3,9 @@
 import { configFingerprint, formatHashSource } from '@ringleader/core';
 import type { RingleaderNode } from './node.js';
 
+/** The /status document (GET /status on the admin port), as `ringleader status`, the dashboard and tests read it. */
+export type StatusDocument = ReturnType<typeof buildStatus>;
+
 export function buildStatus(node: RingleaderNode) {
   const snap = node.routing.snapshot;
   const cfg = node.routing.config;
