@@ -3,14 +3,13 @@
 
 export { ConfigError, ENV_KEYS, loadNodeConfig, parseConfigText } from './config/load.js';
 export { type ListenAddress, type NodeConfig, parseListen, validateNodeConfig } from './config/schema.js';
-export { errorBody, NODE_ERRORS, type NodeErrorCode, nodeError } from './errors.js';
 export {
   type CheckSettings,
   HealthChecker,
   type HealthCheckerOptions,
   nextCheckDelay,
-} from './health/checker.js';
-export { type ProbeResult, type ProbeSettings, type ProbeTarget, probe } from './health/probe.js';
+} from './control/health/checker.js';
+export { type ProbeResult, type ProbeSettings, type ProbeTarget, probe } from './control/health/probe.js';
 export {
   type BackendMetrics,
   createMetrics,
@@ -22,11 +21,21 @@ export {
   NO_BACKEND_LABEL,
   type NodeMetrics,
   type UpstreamErrorKind,
-} from './metrics.js';
+} from './control/metrics.js';
+export { buildStatus, type StatusDocument } from './control/status.js';
+export {
+  type CertificateInfo,
+  CertificateReloader,
+  checkTlsMaterial,
+  loadTls,
+  type ReloadResult,
+  readTlsFiles,
+  type TlsFiles,
+} from './control/tls.js';
+export { errorBody, NODE_ERRORS, type NodeErrorCode, nodeError } from './errors.js';
 export { type NodeAddresses, RINGLEADER_VERSION, RingleaderNode, type StartOptions } from './node.js';
-export { type RunOptions, runNode } from './process.js';
-export { createDataPlane } from './proxy/dataplane.js';
-export { forwardedFor, parseTrustedProxies, type TrustedProxies } from './proxy/trust.js';
+export { createDataPlane } from './plane/http/server.js';
+export { forwardedFor, parseTrustedProxies, type TrustedProxies } from './plane/http/trust.js';
 export type {
   DataPlane,
   DataPlaneLimits,
@@ -36,14 +45,5 @@ export type {
   GateDecision,
   LoadFeed,
   PassiveHealthFeed,
-} from './proxy/types.js';
-export { buildStatus, type StatusDocument } from './status.js';
-export {
-  type CertificateInfo,
-  CertificateReloader,
-  checkTlsMaterial,
-  loadTls,
-  type ReloadResult,
-  readTlsFiles,
-  type TlsFiles,
-} from './tls.js';
+} from './plane/types.js';
+export { type RunOptions, runNode } from './process.js';

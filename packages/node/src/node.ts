@@ -22,17 +22,17 @@ import {
 } from '@ringleader/zk';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
-import { createAdminServer } from './admin/server.js';
 import type { NodeConfig } from './config/schema.js';
-import { installDashboard } from './dashboard/index.js';
-import { HealthChecker } from './health/checker.js';
-import { createMetrics, type NodeMetrics } from './metrics.js';
-import { createDataPlane } from './proxy/dataplane.js';
-import type { DataPlane } from './proxy/types.js';
-import { RoleController } from './role/controller.js';
-import { fallbackClusterConfig, RoutingState } from './routing.js';
-import { buildStatus } from './status.js';
-import { CertificateReloader, loadTls, type ReloadResult, type SecureContextTarget } from './tls.js';
+import { createAdminServer } from './control/admin/server.js';
+import { installDashboard } from './control/dashboard/index.js';
+import { HealthChecker } from './control/health/checker.js';
+import { createMetrics, type NodeMetrics } from './control/metrics.js';
+import { RoleController } from './control/role/controller.js';
+import { fallbackClusterConfig, RoutingState } from './control/routing.js';
+import { buildStatus } from './control/status.js';
+import { CertificateReloader, loadTls, type ReloadResult, type SecureContextTarget } from './control/tls.js';
+import { createDataPlane } from './plane/http/server.js';
+import type { DataPlane } from './plane/types.js';
 
 export const RINGLEADER_VERSION = '0.1.0';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NODE_ERRORS } from '../errors.js';
+import { NODE_ERRORS } from '../../errors.js';
 import { type FailureFacts, failureAnswer } from './answers.js';
 
 const facts: FailureFacts = {

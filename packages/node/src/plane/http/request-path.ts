@@ -10,16 +10,16 @@ import { performance } from 'node:perf_hooks';
 import { type RoutingSnapshot, requestFacts } from '@ringleader/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { errorBody, NODE_ERRORS, type NodeErrorCode } from '../errors.js';
-import { LEADER_LABEL, type LimitReason, NO_BACKEND_LABEL, type NodeMetrics } from '../metrics.js';
+import { LEADER_LABEL, type LimitReason, NO_BACKEND_LABEL, type NodeMetrics } from '../../control/metrics.js';
+import { errorBody, NODE_ERRORS, type NodeErrorCode } from '../../errors.js';
+import type { DataPlaneOptions, DataPlaneStats } from '../types.js';
 import { failureAnswer } from './answers.js';
+import type { Exchange } from './attempt.js';
 import { LazyBody } from './body.js';
-import type { Exchange } from './exchange.js';
 import { type HeaderBag, rewriteRequestHeaders, rewriteResponseHeaders } from './headers.js';
 import { LEASE_LOST, originOf, type UpstreamPools } from './pools.js';
 import { hostFieldCount } from './request-checks.js';
 import { classifyUpstreamError, countsAgainstBackend, shouldRetry } from './retry.js';
-import type { DataPlaneOptions, DataPlaneStats } from './types.js';
 
 /** Default clock of the load and health feeds: monotonic milliseconds. */
 const monotonicNow = (): number => performance.now();

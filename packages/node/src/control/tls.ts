@@ -10,7 +10,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { RingleaderError } from '@ringleader/core';
-import { nodeError } from './errors.js';
+import { nodeError } from '../errors.js';
 
 export interface TlsFiles {
   readonly keyFile: string;

@@ -2,7 +2,7 @@
 import type { RoutingSnapshot } from '@ringleader/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { NodeMetrics } from '../metrics.js';
+import type { NodeMetrics } from '../control/metrics.js';
 
 /**
  * What a request (or a TCP connection, or a Redis command stream) is proxied under: the fencing

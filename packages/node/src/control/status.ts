@@ -1,7 +1,7 @@
 // The /status document: what an operator (or `ringleader status`, or the dashboard) needs to
 // see at a glance. Secrets never appear here: no token, no ZooKeeper credential.
 import { configFingerprint, formatHashSource } from '@ringleader/core';
-import type { RingleaderNode } from './node.js';
+import type { RingleaderNode } from '../node.js';
 
 /** The /status document (GET /status on the admin port), as `ringleader status`, the dashboard and tests read it. */
 export type StatusDocument = ReturnType<typeof buildStatus>;

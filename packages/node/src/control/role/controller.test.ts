@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { validateNodeConfig } from '../config/schema.js';
+import { validateNodeConfig } from '../../config/schema.js';
 import { createMetrics } from '../metrics.js';
 import { RoleController } from './controller.js';
 

@@ -3,7 +3,7 @@
 // and config changes. Returns one function that unsubscribes everything.
 import type { Backend, HealthEvent } from '@ringleader/core';
 import type { ConfigRejection, ConfigSnapshot, MembershipSnapshot, RejectedBackend } from '@ringleader/zk';
-import type { RingleaderNode } from '../node.js';
+import type { RingleaderNode } from '../../node.js';
 import type { RoleEvent } from '../role/controller.js';
 import type { Timeline } from './timeline.js';
 

@@ -12,7 +12,7 @@ import {
   type RoutingSnapshot,
 } from '@ringleader/core';
 import type { Logger } from 'pino';
-import type { NodeConfig } from './config/schema.js';
+import type { NodeConfig } from '../config/schema.js';
 import type { HealthChecker } from './health/checker.js';
 import type { NodeMetrics } from './metrics.js';
 

@@ -3,7 +3,7 @@
 // SSE stream pushes. Built when the admin server is, stopped before it closes.
 import { configFingerprint, formatHashSource, type RoutingSnapshot } from '@ringleader/core';
 import { clusterPaths, readChildrenWithData, sortContenders } from '@ringleader/zk';
-import type { RingleaderNode } from '../node.js';
+import type { RingleaderNode } from '../../node.js';
 import { buildStatus } from '../status.js';
 import { mergeBackends } from './backends.js';
 import { wireNodeEvents } from './node-events.js';

@@ -1,6 +1,6 @@
 // Whether this node proxies right now: a pure decision over the facts the role controller
 // tracks, so every combination is unit-tested without ZooKeeper.
-import type { CoordinatorLossBehaviour, Mode, StandbyBehaviour } from '../config/schema.js';
+import type { CoordinatorLossBehaviour, Mode, StandbyBehaviour } from '../../config/schema.js';
 
 export type SessionState = 'connecting' | 'connected' | 'suspended' | 'expired' | 'closed';
 export type ElectionRole = 'candidate' | 'leader' | 'standby';

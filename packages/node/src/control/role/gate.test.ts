@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideGate, type ServingFacts } from './serving.js';
+import { decideGate, type ServingFacts } from './gate.js';
 
 const base: ServingFacts = {
   mode: 'active-passive',

@@ -3,10 +3,9 @@
 // The decision itself is decideGate (pure); this class only keeps the facts current.
 import type { LeaderPayload, RoleChange } from '@ringleader/zk';
 import type { Logger } from 'pino';
-import type { NodeConfig } from '../config/schema.js';
+import type { NodeConfig } from '../../config/schema.js';
+import type { GateDecision, ServingPermit } from '../../plane/types.js';
 import type { NodeMetrics } from '../metrics.js';
-import type { GateDecision, ServingPermit } from '../proxy/types.js';
-import { runHook, VipMover } from './hooks.js';
 import {
   decideGate,
   type ElectionRole,
@@ -14,7 +13,8 @@ import {
   type Lifecycle,
   type ServingFacts,
   type SessionState,
-} from './serving.js';
+} from './gate.js';
+import { runHook, VipMover } from './hooks.js';
 
 const SESSION_STATES: readonly SessionState[] = ['connecting', 'connected', 'suspended', 'expired', 'closed'];
 const ROLES: readonly ElectionRole[] = ['candidate', 'leader', 'standby'];

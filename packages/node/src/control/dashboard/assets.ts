@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** packages/node/dashboard/, from both src/dashboard (tests) and dist/dashboard (built). */
-export const ASSET_DIR = fileURLToPath(new URL('../../dashboard/', import.meta.url));
+export const ASSET_DIR = fileURLToPath(new URL('../../../dashboard/', import.meta.url));
 
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',

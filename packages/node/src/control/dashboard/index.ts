@@ -6,7 +6,7 @@
 //   GET /dashboard/node.json   this node's summary, which peers fetch to build their frames
 // plus CORS for the admin API limited to the cluster's own admin origins (see cors.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RingleaderNode } from '../node.js';
+import type { RingleaderNode } from '../../node.js';
 import { ASSET_DIR, ASSET_NAME, type Asset, loadAssets, PAGE_HEADERS } from './assets.js';
 import { allowedOrigin, CORS_PREFLIGHT_HEADERS } from './cors.js';
 import { DashboardHub, type DashboardOptions } from './hub.js';

@@ -31,16 +31,16 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
-import { errorBody, NODE_ERRORS, type NodeErrorCode } from '../errors.js';
-import { createMetrics, type LimitReason } from '../metrics.js';
+import { createMetrics, type LimitReason } from '../../control/metrics.js';
+import { errorBody, NODE_ERRORS, type NodeErrorCode } from '../../errors.js';
+import type { DataPlane, DataPlaneOptions, DataPlaneStats } from '../types.js';
+import { Exchange } from './attempt.js';
 import { limitConnectionsPerIp } from './conn-limit.js';
-import { Exchange } from './exchange.js';
-import { ProxyFlow } from './flow.js';
 import { UpstreamPools } from './pools.js';
 import { writeRawResponse } from './raw.js';
+import { ProxyFlow } from './request-path.js';
 import { forwardedFor, parseTrustedProxies } from './trust.js';
-import { UpgradeHandler } from './tunnel-plan.js';
-import type { DataPlane, DataPlaneOptions, DataPlaneStats } from './types.js';
+import { UpgradeHandler } from './websocket.js';
 
 /** Methods never proxied: CONNECT (tunnels) and TRACE (reflects credentials). */
 const NOT_PROXIED = new Set(['CONNECT', 'TRACE']);

@@ -4,15 +4,20 @@ import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { type Backend, requestFacts } from '@ringleader/core';
-import { errorBody, NODE_ERRORS } from '../errors.js';
-import { LEADER_LABEL, NO_BACKEND_LABEL, type NodeMetrics, type UpstreamErrorKind } from '../metrics.js';
+import {
+  LEADER_LABEL,
+  NO_BACKEND_LABEL,
+  type NodeMetrics,
+  type UpstreamErrorKind,
+} from '../../control/metrics.js';
+import { errorBody, NODE_ERRORS } from '../../errors.js';
+import type { DataPlaneOptions, DataPlaneStats } from '../types.js';
 import { type HeaderBag, rewriteRequestHeaders } from './headers.js';
 import { writeRawResponse } from './raw.js';
 import { hostFieldCount } from './request-checks.js';
 import { countsAgainstBackend, shouldRetry } from './retry.js';
 import { forwardedFor, type TrustedProxies } from './trust.js';
-import type { DataPlaneOptions, DataPlaneStats } from './types.js';
-import { openTunnel, type TunnelPlan, Tunnels, type TunnelTarget } from './upgrade.js';
+import { openTunnel, type TunnelPlan, Tunnels, type TunnelTarget } from './tunnel.js';
 
 /** Default clock of the load and health feeds: monotonic milliseconds. */
 const monotonicNow = (): number => performance.now();
