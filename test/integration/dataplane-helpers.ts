@@ -16,6 +16,7 @@ import {
   type DataPlane,
   type DataPlaneOptions,
   type GateDecision,
+  type Seam,
 } from '@ringleader/node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 // @ts-expect-error plain .mjs fixture without type declarations
@@ -78,9 +79,12 @@ export interface Plane {
   snapshot(): RoutingSnapshot;
 }
 
+/** Plane options to override, and the parts of the seam a test drives itself (gate, waiter). */
+export type PlaneOverrides = Partial<Omit<DataPlaneOptions, 'seam'>> & Partial<Omit<Seam, 'snapshot'>>;
+
 export async function startPlane(
   backends: Backend[],
-  over: Partial<DataPlaneOptions> = {},
+  overrides: PlaneOverrides = {},
   config: Partial<ClusterConfig> = {},
 ): Promise<Plane> {
   const load = new LoadTracker();
@@ -98,11 +102,15 @@ export async function startPlane(
     return snap;
   };
   setBackends(backends, config);
+  const { gate, permitValid, waitForGateChange, ...over } = overrides;
   const plane = createDataPlane({
     nodeId: 'lb-test',
-    getSnapshot: () => snap,
-    gate: () => serving(7),
-    permitValid: () => true,
+    seam: {
+      snapshot: () => snap,
+      gate: gate ?? (() => serving(7)),
+      permitValid: permitValid ?? (() => true),
+      ...(waitForGateChange ? { waitForGateChange } : {}),
+    },
     load,
     health,
     retries: 2,

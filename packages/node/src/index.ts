@@ -42,8 +42,13 @@ export type {
   DataPlaneOptions,
   DataPlaneStats,
   DataPlaneTimeouts,
+} from './plane/types.js';
+export { type RunOptions, runNode } from './process.js';
+export type {
   GateDecision,
   LoadFeed,
   PassiveHealthFeed,
-} from './plane/types.js';
-export { type RunOptions, runNode } from './process.js';
+  PlaneMetrics,
+  Seam,
+  ServingPermit,
+} from './seam.js';

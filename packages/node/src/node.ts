@@ -137,11 +137,14 @@ export class RingleaderNode {
     this.#tls = config.proxy.tls ? loadTls(config.proxy.tls) : undefined;
     this.dataPlane = createDataPlane({
       nodeId: config.nodeId,
-      getSnapshot: () => this.routing.snapshot,
-      gate: () => this.roles.gate(),
-      // Asked again right before each write to a backend (proxy/pools.ts).
-      permitValid: (permit) => this.roles.permitValid(permit),
-      waitForGateChange: (ms) => this.roles.waitForGateChange(ms),
+      // The seam (seam.ts): the plane reads the snapshot and the gate, and asks again right
+      // before each write to a backend (plane/http/pools.ts) whether the permit still holds.
+      seam: {
+        snapshot: () => this.routing.snapshot,
+        gate: () => this.roles.gate(),
+        permitValid: (permit) => this.roles.permitValid(permit),
+        waitForGateChange: (ms) => this.roles.waitForGateChange(ms),
+      },
       load: this.load,
       health: this.checker,
       retries: config.retries,

@@ -5,38 +5,19 @@
 // Hot path: `backend(id)` returns cached per-backend accumulators (plain numbers); the
 // per-backend series are produced from them at scrape time. Everything else is prom-client.
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import {
+  LEADER_LABEL,
+  type LimitReason,
+  NO_BACKEND_LABEL,
+  type PlaneBackendFigures,
+  type PlaneMetrics,
+  type UpstreamErrorKind,
+} from '../seam.js';
 
-/** Why a request was refused by a limit or timed out (bounded label values). */
-export type LimitReason =
-  | 'header_size'
-  | 'header_count'
-  | 'body_size'
-  | 'client_timeout'
-  | 'headers_timeout'
-  | 'total_timeout'
-  | 'bad_request'
-  /** A connection over limits.maxConnectionsPerIp, destroyed on accept. */
-  | 'connections_per_ip';
-
-/** What went wrong talking to a backend (bounded label values). */
-export type UpstreamErrorKind =
-  | 'connect'
-  | 'connect_timeout'
-  | 'reset'
-  | 'headers_timeout'
-  | 'total_timeout'
-  | 'body_limit'
-  | 'client_abort'
-  | 'other'
-  | 'status_5xx';
+export { LEADER_LABEL, type LimitReason, NO_BACKEND_LABEL, type UpstreamErrorKind } from '../seam.js';
 
 /** Health states as core names them (bounded label values of `to`). */
 export type HealthStateLabel = 'unknown' | 'up' | 'down' | 'ejected';
-
-/** Label used for requests that reached no backend (rejected, no eligible backend). */
-export const NO_BACKEND_LABEL = '_none';
-/** Label used for requests a standby forwarded to the leader. */
-export const LEADER_LABEL = '_leader';
 
 export const DURATION_BUCKETS = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
@@ -49,7 +30,7 @@ type CounterChild = ReturnType<Counter<string>['labels']>;
  * series only when scraped. (prom-client's `labels()` children hash their labels on every
  * call: ~0.5 µs per inc/observe, ~2 µs per request for the four series a request touches.)
  */
-export interface BackendMetrics {
+export interface BackendMetrics extends PlaneBackendFigures {
   /** Counts one finished request with HTTP status `code`. */
   request(code: number): void;
   /** Request duration in seconds. */
@@ -60,7 +41,8 @@ export interface BackendMetrics {
   transition(to: HealthStateLabel): void;
 }
 
-export interface NodeMetrics {
+/** The node's registry; the plane reports through its PlaneMetrics side. */
+export interface NodeMetrics extends PlaneMetrics {
   readonly registry: Registry;
   readonly retries: Counter<string>;
   readonly limitRejections: Counter<'reason'>;

@@ -1,58 +1,9 @@
-// The data plane's contract with the rest of the node: what it is given, what it returns.
+// The data plane's contract with the rest of the node: what it is given (the seam and its
+// settings), what it returns. What crosses between the rooms is declared in ../seam.ts.
 import type { RoutingSnapshot } from '@ringleader/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { NodeMetrics } from '../control/metrics.js';
-
-/**
- * What a request (or a TCP connection, or a Redis command stream) is proxied under: the fencing
- * token stamped on it, taken once at admission and carried to every write. Plain data, so it can
- * cross to a worker thread. A request that has none is never sent.
- */
-export interface ServingPermit {
-  /** Stamped as `x-ringleader-epoch`: the admitting leader's election sequence (active-active: the node's own). */
-  readonly epoch: number;
-  /** Monotonic ms until which the lease held at admission (+Infinity where serving is not lease-bound). */
-  readonly leaseDeadline: number;
-}
-
-/**
- * What the proxy port does with a request right now (decided by the role controller on role
- * changes, read once per request). `serve` carries the request's permit; `forward` the epoch of
- * the leader forwarded to (the hop carries it; the leader re-stamps under its own permit).
- */
-export type GateDecision =
-  | { readonly kind: 'serve'; readonly permit: ServingPermit }
-  | {
-      readonly kind: 'reject';
-      readonly reason?: string;
-      readonly leaderProxyUrl?: string;
-      readonly retryAfterS: number;
-    }
-  | { readonly kind: 'forward'; readonly leaderProxyUrl: string; readonly epoch: number }
-  /**
-   * A hand-over is in progress: the request waits (at most `maxWaitMs` from its arrival, via
-   * `waitForGateChange`) and is then decided by the gate in force; still `hold` → 503.
-   */
-  | { readonly kind: 'hold'; readonly reason: string; readonly maxWaitMs: number };
-
-/** In-flight counts and response times for least-* policies (core's LoadTracker fits). */
-export interface LoadFeed {
-  onStart(id: string): void;
-  /** A negative latency ends the request without a sample (failed attempts). */
-  onEnd(id: string, latencyMs: number, now: number): void;
-}
-
-/**
- * Passive health: the outcome of each real request (ok = neither a connect failure, reset,
- * header timeout nor 5xx), for ejection after consecutive failures. core's HealthTable fits;
- * health/monitor.ts wraps it so ejections also become events and metrics.
- * `isUp` (optional) lets a 503 say why no backend was eligible.
- */
-export interface PassiveHealthFeed {
-  recordOutcome(id: string, ok: boolean, now: number): unknown;
-  isUp?(id: string): boolean;
-}
+import type { LoadFeed, PassiveHealthFeed, PlaneMetrics, Seam } from '../seam.js';
 
 export interface DataPlaneTimeouts {
   /** TCP connect to a backend, per attempt; a timeout counts as a connect failure (retried). */
@@ -81,22 +32,8 @@ export interface DataPlaneLimits {
 
 export interface DataPlaneOptions {
   readonly nodeId: string;
-  /** The current immutable routing snapshot; read once per request. */
-  getSnapshot(): RoutingSnapshot;
-  /** Admission: read once per request; `serve` hands out the request's permit. */
-  gate(): GateDecision;
-  /**
-   * Asked again right before each admitted request is written to its backend (see pools.ts):
-   * false voids the permit and the request is admitted again (held, forwarded or refused). The
-   * gate is read when a request arrives; a resignation, or a process freeze between that read
-   * and the write, must not let a deposed leader send it.
-   */
-  permitValid(permit: Pick<ServingPermit, 'epoch'>): boolean;
-  /**
-   * Resolves when the gate next changes, or after `ms`. Needed for `hold` gates; without it a
-   * `hold` is answered like a `reject` at once.
-   */
-  waitForGateChange?(ms: number): Promise<void>;
+  /** The routing snapshot and the admission gate in force, and the write-time permit check. */
+  readonly seam: Seam;
   readonly load: LoadFeed;
   readonly health: PassiveHealthFeed;
   /** Other backends a failed connect may move to. */
@@ -111,7 +48,7 @@ export interface DataPlaneOptions {
   readonly logger?: Logger;
   /** Opt-in access log: one line per finished request, written through a buffered destination. */
   readonly accessLog?: Logger;
-  readonly metrics?: NodeMetrics;
+  readonly metrics: PlaneMetrics;
   /** Sockets per backend (default 1024); more concurrent requests queue in the pool. */
   readonly maxConnectionsPerBackend?: number;
   /**

@@ -4,12 +4,11 @@
 import type { LeaderPayload, RoleChange } from '@ringleader/zk';
 import type { Logger } from 'pino';
 import type { NodeConfig } from '../../config/schema.js';
-import type { GateDecision, ServingPermit } from '../../plane/types.js';
+import type { GateDecision, ServingPermit } from '../../seam.js';
 import type { NodeMetrics } from '../metrics.js';
 import {
   decideGate,
   type ElectionRole,
-  type Gate,
   type Lifecycle,
   type ServingFacts,
   type SessionState,
@@ -45,7 +44,7 @@ export class RoleController {
   readonly #leased: boolean;
   readonly #vip: VipMover | undefined;
   #facts: ServingFacts;
-  #gate: Gate;
+  #gate: GateDecision;
   /** The epoch shown in /status: the leader's (ours while we lead). */
   #epoch: number | undefined;
   #leader: LeaderPayload | null = null;
@@ -118,10 +117,8 @@ export class RoleController {
     if (this.#leased && !this.#holdsLease()) {
       return { kind: 'reject', reason: 'leadership lease expired', retryAfterS: this.#facts.retryAfterS };
     }
-    const permit: ServingPermit = {
-      epoch: g.epoch,
-      leaseDeadline: this.#leased ? this.#leaseValidUntil() : Number.POSITIVE_INFINITY,
-    };
+    if (!this.#leased) return g;
+    const permit: ServingPermit = { epoch: g.permit.epoch, leaseDeadline: this.#leaseValidUntil() };
     return { kind: 'serve', permit };
   }
 
@@ -133,7 +130,7 @@ export class RoleController {
   permitValid(permit: Pick<ServingPermit, 'epoch'>): boolean {
     // Only the epoch of the `serve` gate in force is granted.
     const g = this.#gate;
-    if (g.kind !== 'serve' || permit.epoch !== g.epoch) return false;
+    if (g.kind !== 'serve' || permit.epoch !== g.permit.epoch) return false;
     return !this.#leased || this.#holdsLease();
   }
 

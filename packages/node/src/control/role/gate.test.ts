@@ -106,7 +106,10 @@ describe('decideGate', () => {
   });
 
   it("serves with its own epoch and forwards with the leader's", () => {
-    expect(decideGate({ ...base, role: 'leader' })).toEqual({ kind: 'serve', epoch: 9 });
+    expect(decideGate({ ...base, role: 'leader' })).toEqual({
+      kind: 'serve',
+      permit: { epoch: 9, leaseDeadline: Number.POSITIVE_INFINITY },
+    });
     expect(decideGate({ ...base, standby: 'forward' })).toEqual({
       kind: 'forward',
       leaderProxyUrl: 'http://10.0.0.1:8080',

@@ -1,31 +1,11 @@
 // Whether this node proxies right now: a pure decision over the facts the role controller
 // tracks, so every combination is unit-tested without ZooKeeper.
+import type { Role as ElectionRole, SessionState } from '@ringleader/zk';
 import type { CoordinatorLossBehaviour, Mode, StandbyBehaviour } from '../../config/schema.js';
+import type { GateDecision } from '../../seam.js';
 
-export type SessionState = 'connecting' | 'connected' | 'suspended' | 'expired' | 'closed';
-export type ElectionRole = 'candidate' | 'leader' | 'standby';
+export type { ElectionRole, SessionState };
 export type Lifecycle = 'starting' | 'running' | 'draining' | 'stopped';
-
-/**
- * What the data plane does with a request, decided per role change (not per request).
- * `serve` names the epoch requests are stamped with: a node serves only with a fencing token in
- * hand, so "serving without an epoch" cannot be expressed. `forward` names the epoch of the
- * leader it forwards to (the hop carries it; the leader re-stamps with its own permit).
- */
-export type Gate =
-  | { readonly kind: 'serve'; readonly epoch: number }
-  | {
-      readonly kind: 'reject';
-      readonly reason: string;
-      readonly leaderProxyUrl?: string;
-      readonly retryAfterS: number;
-    }
-  | { readonly kind: 'forward'; readonly leaderProxyUrl: string; readonly epoch: number }
-  /**
-   * No leader is known yet but one is expected within moments (a hand-over in progress): the
-   * request waits, at most `maxWaitMs`, for the gate to change instead of failing.
-   */
-  | { readonly kind: 'hold'; readonly reason: string; readonly maxWaitMs: number };
 
 export interface ServingFacts {
   readonly mode: Mode;
@@ -68,20 +48,28 @@ export interface ServingFacts {
 
 const coordinatorLost = (s: SessionState) => s === 'suspended' || s === 'expired' || s === 'connecting';
 
-export function decideGate(f: ServingFacts): Gate {
-  const reject = (reason: string): Gate => ({
+/**
+ * What the node does with a request, decided per role change (not per request). `serve` names
+ * the epoch requests are stamped with: a node serves only with a fencing token in hand, so
+ * "serving without an epoch" cannot be expressed. The permit's lease deadline is +Infinity
+ * here; the role controller narrows it where serving is bound to the lease.
+ */
+export function decideGate(f: ServingFacts): GateDecision {
+  const reject = (reason: string): GateDecision => ({
     kind: 'reject',
     reason,
     retryAfterS: f.retryAfterS,
     ...(f.leaderProxyUrl ? { leaderProxyUrl: f.leaderProxyUrl } : {}),
   });
-  const hold = (reason: string): Gate => ({ kind: 'hold', reason, maxWaitMs: f.holdMs });
-  const serve = (): Gate => {
+  const hold = (reason: string): GateDecision => ({ kind: 'hold', reason, maxWaitMs: f.holdMs });
+  const serve = (): GateDecision => {
     if (!f.configKnown)
       return reject('cluster routing config unknown (config znode invalid, no last good copy)');
-    return f.ownEpoch === undefined ? reject('no serving epoch yet') : { kind: 'serve', epoch: f.ownEpoch };
+    return f.ownEpoch === undefined
+      ? reject('no serving epoch yet')
+      : { kind: 'serve', permit: { epoch: f.ownEpoch, leaseDeadline: Number.POSITIVE_INFINITY } };
   };
-  const forwardTo = (url: string): Gate =>
+  const forwardTo = (url: string): GateDecision =>
     f.leaderEpoch === undefined
       ? hold('waiting for the leader to publish its epoch')
       : { kind: 'forward', leaderProxyUrl: url, epoch: f.leaderEpoch };

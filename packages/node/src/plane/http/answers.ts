@@ -1,7 +1,7 @@
 // What the client is told when an upstream attempt failed and is not retried. Pure.
 
-import type { LimitReason, UpstreamErrorKind } from '../../control/metrics.js';
 import type { NodeErrorCode } from '../../errors.js';
+import type { LimitReason, UpstreamErrorKind } from '../../seam.js';
 
 export interface FailureFacts {
   readonly id: string;

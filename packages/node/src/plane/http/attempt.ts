@@ -3,8 +3,8 @@
 // header rewrite reads), so the request path allocates little beyond it.
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Backend, RequestFacts, RoutingSnapshot } from '@ringleader/core';
-import type { UpstreamErrorKind } from '../../control/metrics.js';
-import { NO_BACKEND_LABEL } from '../../control/metrics.js';
+import type { UpstreamErrorKind } from '../../seam.js';
+import { NO_BACKEND_LABEL } from '../../seam.js';
 import type { LazyBody } from './body.js';
 import type { ForwardContext } from './headers.js';
 

@@ -10,8 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { type RoutingSnapshot, requestFacts } from '@ringleader/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { LEADER_LABEL, type LimitReason, NO_BACKEND_LABEL, type NodeMetrics } from '../../control/metrics.js';
 import { errorBody, NODE_ERRORS, type NodeErrorCode } from '../../errors.js';
+import { LEADER_LABEL, type LimitReason, NO_BACKEND_LABEL, type PlaneMetrics } from '../../seam.js';
 import type { DataPlaneOptions, DataPlaneStats } from '../types.js';
 import { failureAnswer } from './answers.js';
 import type { Exchange } from './attempt.js';
@@ -32,7 +32,7 @@ declare module 'fastify' {
 
 export class ProxyFlow {
   readonly #o: DataPlaneOptions;
-  readonly #m: NodeMetrics;
+  readonly #m: PlaneMetrics;
   readonly #log: Logger | undefined;
   readonly #now: () => number;
   readonly pools: UpstreamPools;
@@ -44,7 +44,7 @@ export class ProxyFlow {
   /** Set once the listener is closed: every answer then asks the client to close. */
   announceClose = false;
 
-  constructor(o: DataPlaneOptions, metrics: NodeMetrics, pools: UpstreamPools, stats: DataPlaneStats) {
+  constructor(o: DataPlaneOptions, metrics: PlaneMetrics, pools: UpstreamPools, stats: DataPlaneStats) {
     this.#o = o;
     this.#m = metrics;
     this.#log = o.logger;
@@ -118,7 +118,7 @@ export class ProxyFlow {
   /** Applies the gate; a `hold` waits for the next gate change (bounded) and applies that one. */
   #admit(request: FastifyRequest, reply: FastifyReply, ex: Exchange): void {
     const o = this.#o;
-    const gate = o.gate();
+    const gate = o.seam.gate();
     switch (gate.kind) {
       case 'reject':
         this.#notLeader(reply, ex, gate.reason ?? 'standby', gate.leaderProxyUrl, gate.retryAfterS);
@@ -130,12 +130,12 @@ export class ProxyFlow {
         const now = performance.now();
         if (ex.holdUntil === 0) ex.holdUntil = now + gate.maxWaitMs;
         const left = ex.holdUntil - now;
-        if (left < 1 || o.waitForGateChange === undefined) {
+        if (left < 1 || o.seam.waitForGateChange === undefined) {
           this.#notLeader(reply, ex, gate.reason, undefined, 1);
           return;
         }
         this.stats.held++;
-        o.waitForGateChange(left).then(
+        o.seam.waitForGateChange(left).then(
           () => {
             if (!ex.done) this.#admit(request, reply, ex);
           },
@@ -146,7 +146,7 @@ export class ProxyFlow {
         return;
       }
       case 'serve': {
-        const snap = o.getSnapshot();
+        const snap = o.seam.snapshot();
         if (snap !== this.#lastSnap) this.sync(snap);
         ex.snap = snap;
         ex.facts = requestFacts(ex);

@@ -1,6 +1,6 @@
 // What a failed upstream attempt means, and whether the request may move to another backend.
 // Pure: the data plane feeds it the error and what it knows about the request.
-import type { UpstreamErrorKind } from '../../control/metrics.js';
+import type { UpstreamErrorKind } from '../../seam.js';
 
 /** Codes of errors raised before the TCP (or TLS) connection existed: nothing was sent. */
 const CONNECT_CODES = new Set([

@@ -31,8 +31,8 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
-import { createMetrics, type LimitReason } from '../../control/metrics.js';
 import { errorBody, NODE_ERRORS, type NodeErrorCode } from '../../errors.js';
+import type { LimitReason } from '../../seam.js';
 import type { DataPlane, DataPlaneOptions, DataPlaneStats } from '../types.js';
 import { Exchange } from './attempt.js';
 import { limitConnectionsPerIp } from './conn-limit.js';
@@ -46,7 +46,7 @@ import { UpgradeHandler } from './websocket.js';
 const NOT_PROXIED = new Set(['CONNECT', 'TRACE']);
 
 export function createDataPlane(o: DataPlaneOptions): DataPlane {
-  const metrics = o.metrics ?? createMetrics({ defaultMetrics: false });
+  const metrics = o.metrics;
   const trust = parseTrustedProxies(o.trustedProxies);
   const proto = o.tls ? 'https' : 'http';
   const t = o.timeouts;
@@ -57,7 +57,7 @@ export function createDataPlane(o: DataPlaneOptions): DataPlane {
     maxConnections: o.maxConnectionsPerBackend ?? 1024,
     // Every request names its permit's epoch at the write; a forwarded hop is re-stamped by the
     // leader it goes to. A void permit aborts the write (RL_LEASE_LOST → admitted afresh).
-    guard: (epoch, hop) => hop || (epoch !== undefined && o.permitValid({ epoch: Number(epoch) })),
+    guard: (epoch, hop) => hop || (epoch !== undefined && o.seam.permitValid({ epoch: Number(epoch) })),
   });
   const stats: DataPlaneStats = {
     requests: 0,

@@ -7,8 +7,8 @@
 import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { UpstreamErrorKind } from '../../control/metrics.js';
 import { errorBody } from '../../errors.js';
+import type { UpstreamErrorKind } from '../../seam.js';
 import { definedHeaders, type HeaderBag } from './headers.js';
 import { writeRawResponse } from './raw.js';
 import { classifyUpstreamError } from './retry.js';

@@ -4,13 +4,8 @@ import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { type Backend, requestFacts } from '@ringleader/core';
-import {
-  LEADER_LABEL,
-  NO_BACKEND_LABEL,
-  type NodeMetrics,
-  type UpstreamErrorKind,
-} from '../../control/metrics.js';
 import { errorBody, NODE_ERRORS } from '../../errors.js';
+import { LEADER_LABEL, NO_BACKEND_LABEL, type PlaneMetrics, type UpstreamErrorKind } from '../../seam.js';
 import type { DataPlaneOptions, DataPlaneStats } from '../types.js';
 import { type HeaderBag, rewriteRequestHeaders } from './headers.js';
 import { writeRawResponse } from './raw.js';
@@ -25,13 +20,13 @@ const monotonicNow = (): number => performance.now();
 export class UpgradeHandler {
   readonly tunnels = new Tunnels();
   readonly #o: DataPlaneOptions;
-  readonly #m: NodeMetrics;
+  readonly #m: PlaneMetrics;
   readonly #stats: DataPlaneStats;
   readonly #trust: TrustedProxies;
   readonly #proto: 'http' | 'https';
   readonly #now: () => number;
 
-  constructor(o: DataPlaneOptions, m: NodeMetrics, stats: DataPlaneStats, trust: TrustedProxies) {
+  constructor(o: DataPlaneOptions, m: PlaneMetrics, stats: DataPlaneStats, trust: TrustedProxies) {
     this.#o = o;
     this.#m = m;
     this.#stats = stats;
@@ -70,13 +65,13 @@ export class UpgradeHandler {
       return;
     }
     const fwd = forwardedFor(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], this.#trust);
-    const gate = o.gate();
+    const gate = o.seam.gate();
     if (gate.kind === 'hold') {
       const now = performance.now();
       const until = holdUntil ?? now + gate.maxWaitMs;
-      if (until - now >= 1 && o.waitForGateChange !== undefined) {
+      if (until - now >= 1 && o.seam.waitForGateChange !== undefined) {
         this.#stats.held++;
-        void o.waitForGateChange(until - now).then(() => {
+        void o.seam.waitForGateChange(until - now).then(() => {
           if (!socket.destroyed) this.handle(req, socket, head, until);
         });
         return;
@@ -138,7 +133,11 @@ export class UpgradeHandler {
       socket,
       head,
       plan ??
-        this.#backendPlan(facts, headers, permit === undefined ? () => true : () => o.permitValid(permit)),
+        this.#backendPlan(
+          facts,
+          headers,
+          permit === undefined ? () => true : () => o.seam.permitValid(permit),
+        ),
       { connectMs: o.timeouts.connectMs, now: () => performance.now() },
       this.tunnels,
     );
@@ -150,7 +149,7 @@ export class UpgradeHandler {
     permitted: () => boolean,
   ): TunnelPlan {
     const o = this.#o;
-    const snap = o.getSnapshot();
+    const snap = o.seam.snapshot();
     const exclude = new Set<string>();
     const byId = new Map<string, Backend>();
     let retriesDone = 0;

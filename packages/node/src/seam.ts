@@ -1,0 +1,132 @@
+// The seam between the node's two rooms. control/ holds the ZooKeeper session, the election and
+// role, routing state, health, the admin API, the dashboard and the metrics registry; plane/
+// serves listeners. The plane knows the control room only through what is declared here:
+//
+//   control → plane   Seam: the routing snapshot in force and the admission gate (with the
+//                      serving permit), read once per request or connection, never awaited;
+//   plane → control   PlaneReports: load, passive health and metric figures it produces.
+//
+// Everything that crosses is plain data or can be rebuilt from plain data: a snapshot is
+// core's buildSnapshot over (version, backends, config), all structured-cloneable, and pure,
+// so a worker thread that rebuilds it routes every key exactly as the control room does; a
+// gate and a permit are plain objects; permitValid compares an epoch and a lease deadline.
+// Neither room imports the other; node.ts, the composition root, joins them.
+import type { RoutingSnapshot } from '@ringleader/core';
+
+/**
+ * What a request (or a TCP connection, or a Redis command stream) is proxied under: the fencing
+ * token stamped on it, taken once at admission and carried to every write. Plain data, so it can
+ * cross to a worker thread. A request that has none is never sent.
+ */
+export interface ServingPermit {
+  /** Stamped as `x-ringleader-epoch`: the admitting leader's election sequence (active-active: the node's own). */
+  readonly epoch: number;
+  /** Monotonic ms until which the lease held at admission (+Infinity where serving is not lease-bound). */
+  readonly leaseDeadline: number;
+}
+
+/**
+ * What the node does with a request right now: decided by the role controller on role changes
+ * (control/role/gate.ts, decideGate), read once per request. `serve` carries the request's
+ * permit; `forward` the epoch of the leader forwarded to (the hop carries it; the leader
+ * re-stamps under its own permit); `hold` waits (at most `maxWaitMs` from arrival) for the next
+ * gate and is then decided by that one; still `hold` → 503.
+ */
+export type GateDecision =
+  | { readonly kind: 'serve'; readonly permit: ServingPermit }
+  | {
+      readonly kind: 'reject';
+      readonly reason?: string;
+      readonly leaderProxyUrl?: string;
+      readonly retryAfterS: number;
+    }
+  | { readonly kind: 'forward'; readonly leaderProxyUrl: string; readonly epoch: number }
+  | { readonly kind: 'hold'; readonly reason: string; readonly maxWaitMs: number };
+
+/** What the plane reads from the control room. */
+export interface Seam {
+  /** The immutable routing snapshot in force (swapped whole); read once per request. */
+  snapshot(): RoutingSnapshot;
+  /** Admission in force; `serve` hands out the request's permit. */
+  gate(): GateDecision;
+  /**
+   * Asked again right before each admitted request is written to its backend: false voids the
+   * permit and the request is admitted again (held, forwarded or refused). A resignation, or a
+   * process freeze between admission and the write, must not let a deposed leader send it.
+   */
+  permitValid(permit: Pick<ServingPermit, 'epoch'>): boolean;
+  /**
+   * Resolves when the gate next changes, or after `ms`. Needed for `hold` gates; without it a
+   * `hold` is answered like a `reject` at once.
+   */
+  waitForGateChange?(ms: number): Promise<void>;
+}
+
+// ------------------------------------------------------------------ plane → control
+
+/** Why a request was refused by a limit or timed out (bounded label values). */
+export type LimitReason =
+  | 'header_size'
+  | 'header_count'
+  | 'body_size'
+  | 'client_timeout'
+  | 'headers_timeout'
+  | 'total_timeout'
+  | 'bad_request'
+  /** A connection over limits.maxConnectionsPerIp, destroyed on accept. */
+  | 'connections_per_ip';
+
+/** What went wrong talking to a backend (bounded label values). */
+export type UpstreamErrorKind =
+  | 'connect'
+  | 'connect_timeout'
+  | 'reset'
+  | 'headers_timeout'
+  | 'total_timeout'
+  | 'body_limit'
+  | 'client_abort'
+  | 'other'
+  | 'status_5xx';
+
+/** Label used for requests that reached no backend (rejected, no eligible backend). */
+export const NO_BACKEND_LABEL = '_none';
+/** Label used for requests a standby forwarded to the leader. */
+export const LEADER_LABEL = '_leader';
+
+/** In-flight counts and response times for least-* policies (core's LoadTracker fits). */
+export interface LoadFeed {
+  onStart(id: string): void;
+  /** A negative latency ends the request without a sample (failed attempts). */
+  onEnd(id: string, latencyMs: number, now: number): void;
+}
+
+/**
+ * Passive health: the outcome of each real request (ok = neither a connect failure, reset,
+ * header timeout nor 5xx), for ejection after consecutive failures. control/health/checker.ts
+ * (over core's HealthTable) takes it, so ejections also become events and metrics.
+ * `isUp` (optional) lets a 503 say why no backend was eligible.
+ */
+export interface PassiveHealthFeed {
+  recordOutcome(id: string, ok: boolean, now: number): unknown;
+  isUp?(id: string): boolean;
+}
+
+/** The per-backend figures the plane produces (control/metrics.ts turns them into series). */
+export interface PlaneBackendFigures {
+  /** Counts one finished request with HTTP status `code`. */
+  request(code: number): void;
+  /** Request duration in seconds. */
+  readonly duration: { observe(seconds: number): void };
+  readonly inFlight: { inc(): void; dec(): void };
+  upstreamError(kind: UpstreamErrorKind): void;
+}
+
+/** The figures the plane reports; NodeMetrics (control/metrics.ts) is one. */
+export interface PlaneMetrics {
+  readonly retries: { inc(): void };
+  /** Cached per-backend accumulators (ids, or NO_BACKEND_LABEL / LEADER_LABEL). */
+  backend(id: string): PlaneBackendFigures;
+  limit(reason: LimitReason): void;
+  /** Drops every series of a backend that left the cluster. */
+  forget(id: string): void;
+}
