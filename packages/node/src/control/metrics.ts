@@ -6,9 +6,7 @@
 // per-backend series are produced from them at scrape time. Everything else is prom-client.
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import {
-  LEADER_LABEL,
   type LimitReason,
-  NO_BACKEND_LABEL,
   type PlaneBackendFigures,
   type PlaneMetrics,
   type UpstreamErrorKind,
