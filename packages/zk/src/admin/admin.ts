@@ -12,8 +12,14 @@
 //   RL_ZK_BAD_VERSION and the caller re-reads.
 import type { Backend, BackendInput, ClusterConfig } from '@ringleader/core';
 import { decodeBackend, decodeClusterConfig, encodeBackend } from '@ringleader/core';
+import { hasCode, zkError } from '../errors.js';
 import {
-  type AclPolicy,
+  buildMembershipSnapshot,
+  type ChildEntry,
+  type MembershipSnapshot,
+} from '../membership/membership-snapshot.js';
+import { type ClusterPaths, clusterPaths } from '../paths.js';
+import {
   backendChildAcl,
   type ClusterAclPolicy,
   childNeedsRepair,
@@ -21,14 +27,11 @@ import {
   ownersNote,
   parseOwnersNote,
   sameAcl,
-  type ZkAcl,
-} from './acl.js';
+} from '../security/acl.js';
+import type { AclPolicy, ZkAcl } from '../security/types.js';
+import type { ZkSession } from '../session/session.js';
+import type { ZnodeStat } from '../stat.js';
 import { type BackendPatch, planBackendUpdate, planConfigUpdate, withPath } from './admin-logic.js';
-import { hasCode, zkError } from './errors.js';
-import { buildMembershipSnapshot, type ChildEntry, type MembershipSnapshot } from './membership-snapshot.js';
-import { type ClusterPaths, clusterPaths } from './paths.js';
-import type { ZkSession } from './session.js';
-import type { ZnodeStat } from './stat.js';
 
 export type { BackendPatch } from './admin-logic.js';
 

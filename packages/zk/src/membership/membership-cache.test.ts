@@ -2,9 +2,9 @@
 // behaviour is covered against a real server in test/integration/zk-membership*.test.ts).
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import type { ZkSession } from '../session/session.js';
 import { ChildrenCache } from './membership-cache.js';
 import type { ChildrenView } from './membership-snapshot.js';
-import type { ZkSession } from './session.js';
 
 /** getData replies are released by hand, so the test sees how many are outstanding. */
 class FakeSession extends EventEmitter {

@@ -6,7 +6,11 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { RingleaderError } from '@ringleader/core';
 import zookeeper, { type Client, type State } from 'node-zookeeper-client';
-import type { AclPolicy, ZkAcl } from './acl.js';
+import { fromZkException, zkError } from '../errors.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { joinPath, validateZnodePath } from '../paths.js';
+import type { AclPolicy, ZkAcl, ZkAuth } from '../security/types.js';
+import { convertStat, longToHex, type ZnodeStat } from '../stat.js';
 import {
   killSessionFromOutside,
   type RawClient,
@@ -15,9 +19,6 @@ import {
   type TxOp,
   type TxResult,
 } from './client-internals.js';
-import { fromZkException, zkError } from './errors.js';
-import { type Logger, silentLogger } from './logger.js';
-import { joinPath, validateZnodePath } from './paths.js';
 import {
   leaseUntil,
   livenessVerdict,
@@ -29,7 +30,6 @@ import {
   tickLateness,
   watchdogDue,
 } from './session-machine.js';
-import { convertStat, longToHex, type ZnodeStat } from './stat.js';
 
 export type { TxOp, TxResult } from './client-internals.js';
 
@@ -41,13 +41,6 @@ const MODES: Readonly<Record<CreateMode, number>> = {
   'persistent-sequential': zookeeper.CreateMode.PERSISTENT_SEQUENTIAL,
   'ephemeral-sequential': zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL,
 };
-
-export interface ZkAuth {
-  /** `digest` for ZooKeeper's user:password scheme. */
-  readonly scheme: string;
-  /** For `digest`: `user:password`. */
-  readonly credentials: string | Buffer;
-}
 
 export interface ZkSessionOptions {
   /** `host:port,host:port[/chroot]`. */

@@ -3,8 +3,8 @@
 // never reconnects, and transactions (whose check/setData/remove turn version 0 into -1).
 import type { Socket } from 'node:net';
 import zookeeper, { type Client } from 'node-zookeeper-client';
-import { zkError } from './errors.js';
-import { convertStat, type ZnodeStat } from './stat.js';
+import { zkError } from '../errors.js';
+import { convertStat, type ZnodeStat } from '../stat.js';
 
 /** lib/ConnectionManager.js STATES. */
 const CM_CLOSING = -1;
