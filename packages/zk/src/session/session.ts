@@ -2,7 +2,7 @@
 // (session-machine.ts), with its own liveness clock and socket watchdog, client
 // replacement after expiry (a new `generation`), and promise operations with a
 // per-operation timeout and RL_ZK_* errors. See DESIGN.md "Known pitfalls".
-import { EventEmitter } from 'node:events';
+import { EventEmitter, on } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { RingleaderError } from '@ringleader/core';
 import zookeeper, { type Client, type State } from 'node-zookeeper-client';
@@ -197,31 +197,23 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
   }
 
   /** Resolves when the session is in `state` (at once if it is); rejects after timeoutMs or on close. */
-  waitFor(state: SessionState, timeoutMs = this.requestedTimeoutMs * 2): Promise<void> {
-    if (this.stateValue === state) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onState = (ch: SessionStateChange) => {
-        if (ch.to === state) finish();
-        else if (ch.to === 'closed') finish(zkError('RL_ZK_CLOSED', `closed while waiting for ${state}`));
-      };
-      const timer = setTimeout(
-        () =>
-          finish(
-            zkError(
-              'RL_ZK_UNREACHABLE',
-              `session not ${state} after ${timeoutMs} ms (now ${this.stateValue}; ${this.connectString})`,
-            ),
-          ),
-        timeoutMs,
+  async waitFor(state: SessionState, timeoutMs = this.requestedTimeoutMs * 2): Promise<void> {
+    if (this.stateValue === state) return;
+    try {
+      for await (const [ch] of on(this as EventEmitter, 'state', {
+        signal: AbortSignal.timeout(timeoutMs),
+      })) {
+        const { to } = ch as SessionStateChange;
+        if (to === state) return;
+        if (to === 'closed') throw zkError('RL_ZK_CLOSED', `closed while waiting for ${state}`);
+      }
+    } catch (err) {
+      if ((err as Error | undefined)?.name !== 'AbortError') throw err;
+      throw zkError(
+        'RL_ZK_UNREACHABLE',
+        `session not ${state} after ${timeoutMs} ms (now ${this.stateValue}; ${this.connectString})`,
       );
-      const finish = (err?: RingleaderError) => {
-        clearTimeout(timer);
-        this.off('state', onState);
-        if (err) reject(err);
-        else resolve();
-      };
-      this.on('state', onState);
-    });
+    }
   }
 
   /** Graceful: sends closeSession so the server drops our ephemerals at once (~ms). */
