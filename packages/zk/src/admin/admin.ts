@@ -115,7 +115,7 @@ export async function secureClusterTree(
   for (const dir of policy.folders) await fix(dir, policy.aclFor(dir) ?? [], false);
   const p = clusterPaths(policy.cluster);
   // Under restricted reads, self-registering backends learn from backends/'s data which ids
-  // to grant (acl.ts backendChildAcl); under open reads nothing is published there.
+  // to grant (security/acl.ts backendChildAcl); under open reads nothing is published there.
   const note = ownersNote(policy);
   const want = note === undefined ? '' : JSON.stringify(note);
   const folder = await session.getData(p.backends);
@@ -342,7 +342,7 @@ export class ClusterAdmin {
    * The ACL of a backend or config znode this admin creates, following the folder's ACL:
    * - a session holding only the backend-registration credential gives its own
    *   backends/<id> all rights for itself, anyone's READ if the folder has it, and all rights
-   *   for the owners named in the folder's data (acl.ts backendChildAcl);
+   *   for the owners named in the folder's data (security/acl.ts backendChildAcl);
    * - a session with the cluster credential uses its policy, without READ for anyone when
    *   the folder grants anyone none (nodes configured with readAcl `restricted`).
    * Undefined (the session's policy decides) without a policy or when the folder is missing.

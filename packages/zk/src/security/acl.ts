@@ -1,5 +1,5 @@
 // ZooKeeper ACLs for a ringleader cluster (pure: no I/O; the session applies them on create,
-// admin.ts repairs folders with setACL). See docs/security.md for the model.
+// admin/admin.ts repairs folders with setACL). See docs/security.md for the model.
 //
 // With a cluster credential (digest `user:password`), every znode under /ringleader/<cluster>
 // is created with:

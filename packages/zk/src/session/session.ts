@@ -1,7 +1,8 @@
 // ZkSession: node-zookeeper-client 1.1.3 behind an explicit state machine
 // (session-machine.ts), with its own liveness clock and socket watchdog, client
 // replacement after expiry (a new `generation`), and promise operations with a
-// per-operation timeout and RL_ZK_* errors. See DESIGN.md "Known pitfalls".
+// per-operation timeout and RL_ZK_* errors. See docs/zookeeper.md, "Sessions and what each
+// state means for a node" (how liveness is measured, and why).
 import { EventEmitter, on } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { RingleaderError } from '@ringleader/core';
@@ -54,7 +55,7 @@ export interface ZkSessionOptions {
   /** Credentials added to every client this session builds (addAuthInfo). */
   readonly auth?: readonly ZkAuth[];
   /**
-   * ACLs of the znodes this session creates (acl.ts: clusterAclPolicy for the cluster
+   * ACLs of the znodes this session creates (security/acl.ts: clusterAclPolicy for the cluster
    * credential, backendAclPolicy for a self-registering backend). Default: the library's
    * open ACL (world:anyone:cdrwa).
    */
