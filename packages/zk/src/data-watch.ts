@@ -5,8 +5,8 @@
 // when the session reconnects; a new session re-arms the watch.
 import { hasCode } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
-import { NotAuthorisedLog } from './noauth.js';
-import type { NewSession, SessionStateChange, ZkSession } from './session.js';
+import { NotAuthorisedLog } from './security/noauth.js';
+import type { NewSession, SessionStateChange, ZkSession } from './session/session.js';
 import type { ZnodeStat } from './stat.js';
 
 export type ZnodeRead =

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { RingleaderError } from '@ringleader/core';
+import { readdirSync, readFileSync } from 'node:fs';
+import { CORE_ERRORS, RingleaderError } from '@ringleader/core';
 import { describe, expect, it } from 'vitest';
 import { codeForZkException, fromZkException, hasCode, ZK_ERRORS, zkError } from './errors.js';
 
@@ -10,6 +10,23 @@ describe('zk error catalogue', () => {
     expect(doc.includes('## ZooKeeper')).toBe(true);
     const missing = Object.keys(ZK_ERRORS).filter((code) => !section.includes(`\`${code}\``));
     expect(missing).toEqual([]);
+  });
+
+  it('catalogues and documents every RL_* code the zk sources use', () => {
+    // A code zk raises or logs is its own (ZK_ERRORS) or a core one it passes on (CORE_ERRORS);
+    // either way docs/errors.md must explain it.
+    const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+    const dir = new URL('./', import.meta.url);
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const used = new Set<string>();
+    for (const f of files) {
+      for (const m of readFileSync(new URL(f, dir), 'utf8').matchAll(/['"`](RL_[A-Z0-9_]+)['"`]/g))
+        used.add(m[1] as string);
+    }
+    expect(used.size).toBeGreaterThan(10);
+    const known = new Set([...Object.keys(ZK_ERRORS), ...Object.keys(CORE_ERRORS)]);
+    expect([...used].filter((code) => !known.has(code))).toEqual([]);
+    expect([...used].filter((code) => !doc.includes(`\`${code}\``))).toEqual([]);
   });
 
   it.each([

@@ -1,5 +1,6 @@
 // The error catalogue of @ringleader/zk: every code, its meaning and HTTP status.
-// docs/errors.md documents each code (section "ZooKeeper"); a test keeps the two in step.
+// docs/errors.md documents each code (section "ZooKeeper"); errors.test.ts keeps the two in step
+// and checks that every RL_* code the zk sources use is catalogued here or in core's CORE_ERRORS.
 import { type CatalogueErrorFactory, catalogueError, RingleaderError } from '@ringleader/core';
 
 export const ZK_ERRORS = {

@@ -1,4 +1,4 @@
-// The znode layout, the public contract of DESIGN.md:
+// The znode layout, the public contract of docs/zookeeper.md ("The znode layout"):
 //   /ringleader/<cluster>/{nodes,election,leader,backends,config,config-last-good,stats}
 import { zkError } from './errors.js';
 
@@ -38,7 +38,7 @@ export interface ClusterPaths {
   readonly leader: string;
   readonly backends: string;
   readonly config: string;
-  /** The validated copy of the last valid `config`, published by the nodes (config-watch.ts). */
+  /** The validated copy of the last valid `config`, published by the nodes (config/config-watch.ts). */
   readonly configLastGood: string;
   readonly stats: string;
   node(nodeId: string): string;

@@ -12,8 +12,14 @@
 //   RL_ZK_BAD_VERSION and the caller re-reads.
 import type { Backend, BackendInput, ClusterConfig } from '@ringleader/core';
 import { decodeBackend, decodeClusterConfig, encodeBackend } from '@ringleader/core';
+import { hasCode, zkError } from '../errors.js';
 import {
-  type AclPolicy,
+  buildMembershipSnapshot,
+  type ChildEntry,
+  type MembershipSnapshot,
+} from '../membership/membership-snapshot.js';
+import { type ClusterPaths, clusterPaths } from '../paths.js';
+import {
   backendChildAcl,
   type ClusterAclPolicy,
   childNeedsRepair,
@@ -21,14 +27,11 @@ import {
   ownersNote,
   parseOwnersNote,
   sameAcl,
-  type ZkAcl,
-} from './acl.js';
+} from '../security/acl.js';
+import type { AclPolicy, ZkAcl } from '../security/types.js';
+import type { ZkSession } from '../session/session.js';
+import type { ZnodeStat } from '../stat.js';
 import { type BackendPatch, planBackendUpdate, planConfigUpdate, withPath } from './admin-logic.js';
-import { hasCode, zkError } from './errors.js';
-import { buildMembershipSnapshot, type ChildEntry, type MembershipSnapshot } from './membership-snapshot.js';
-import { type ClusterPaths, clusterPaths } from './paths.js';
-import type { ZkSession } from './session.js';
-import type { ZnodeStat } from './stat.js';
 
 export type { BackendPatch } from './admin-logic.js';
 
@@ -112,7 +115,7 @@ export async function secureClusterTree(
   for (const dir of policy.folders) await fix(dir, policy.aclFor(dir) ?? [], false);
   const p = clusterPaths(policy.cluster);
   // Under restricted reads, self-registering backends learn from backends/'s data which ids
-  // to grant (acl.ts backendChildAcl); under open reads nothing is published there.
+  // to grant (security/acl.ts backendChildAcl); under open reads nothing is published there.
   const note = ownersNote(policy);
   const want = note === undefined ? '' : JSON.stringify(note);
   const folder = await session.getData(p.backends);
@@ -339,7 +342,7 @@ export class ClusterAdmin {
    * The ACL of a backend or config znode this admin creates, following the folder's ACL:
    * - a session holding only the backend-registration credential gives its own
    *   backends/<id> all rights for itself, anyone's READ if the folder has it, and all rights
-   *   for the owners named in the folder's data (acl.ts backendChildAcl);
+   *   for the owners named in the folder's data (security/acl.ts backendChildAcl);
    * - a session with the cluster credential uses its policy, without READ for anyone when
    *   the folder grants anyone none (nodes configured with readAcl `restricted`).
    * Undefined (the session's policy decides) without a policy or when the folder is missing.

@@ -7,11 +7,11 @@
 // reporting RL_ZK_NODE_ID_TAKEN meanwhile.
 import { EventEmitter } from 'node:events';
 import type { RingleaderError } from '@ringleader/core';
-import { hasCode, zkError } from './errors.js';
-import { type Logger, silentLogger } from './logger.js';
-import { type ClusterPaths, clusterPaths, validateNodeId } from './paths.js';
+import { hasCode, zkError } from '../errors.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { type ClusterPaths, clusterPaths, validateNodeId } from '../paths.js';
+import type { SessionStateChange, ZkSession } from '../session/session.js';
 import { RetryLoop } from './retry.js';
-import type { SessionStateChange, ZkSession } from './session.js';
 
 export interface NodeInfo {
   readonly id: string;

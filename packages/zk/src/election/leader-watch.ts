@@ -2,11 +2,11 @@
 // leader, the dashboard, `ringleader status`. The election folder stays the authority on who
 // leads; this znode only says where the leader can be reached.
 import { EventEmitter } from 'node:events';
-import { DataWatch } from './data-watch.js';
+import { DataWatch } from '../data-watch.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { clusterPaths } from '../paths.js';
+import type { ZkSession } from '../session/session.js';
 import type { LeaderPayload } from './election.js';
-import { type Logger, silentLogger } from './logger.js';
-import { clusterPaths } from './paths.js';
-import type { ZkSession } from './session.js';
 
 export interface LeaderWatcherEvents {
   leader: [LeaderPayload | null];

@@ -1,12 +1,17 @@
 // ZkSession: node-zookeeper-client 1.1.3 behind an explicit state machine
 // (session-machine.ts), with its own liveness clock and socket watchdog, client
 // replacement after expiry (a new `generation`), and promise operations with a
-// per-operation timeout and RL_ZK_* errors. See DESIGN.md "Known pitfalls".
-import { EventEmitter } from 'node:events';
+// per-operation timeout and RL_ZK_* errors. See docs/zookeeper.md, "Sessions and what each
+// state means for a node" (how liveness is measured, and why).
+import { EventEmitter, on } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { RingleaderError } from '@ringleader/core';
 import zookeeper, { type Client, type State } from 'node-zookeeper-client';
-import type { AclPolicy, ZkAcl } from './acl.js';
+import { fromZkException, zkError } from '../errors.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { joinPath, validateZnodePath } from '../paths.js';
+import type { AclPolicy, ZkAcl, ZkAuth } from '../security/types.js';
+import { convertStat, longToHex, type ZnodeStat } from '../stat.js';
 import {
   killSessionFromOutside,
   type RawClient,
@@ -15,9 +20,6 @@ import {
   type TxOp,
   type TxResult,
 } from './client-internals.js';
-import { fromZkException, zkError } from './errors.js';
-import { type Logger, silentLogger } from './logger.js';
-import { joinPath, validateZnodePath } from './paths.js';
 import {
   leaseUntil,
   livenessVerdict,
@@ -29,7 +31,6 @@ import {
   tickLateness,
   watchdogDue,
 } from './session-machine.js';
-import { convertStat, longToHex, type ZnodeStat } from './stat.js';
 
 export type { TxOp, TxResult } from './client-internals.js';
 
@@ -41,13 +42,6 @@ const MODES: Readonly<Record<CreateMode, number>> = {
   'persistent-sequential': zookeeper.CreateMode.PERSISTENT_SEQUENTIAL,
   'ephemeral-sequential': zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL,
 };
-
-export interface ZkAuth {
-  /** `digest` for ZooKeeper's user:password scheme. */
-  readonly scheme: string;
-  /** For `digest`: `user:password`. */
-  readonly credentials: string | Buffer;
-}
 
 export interface ZkSessionOptions {
   /** `host:port,host:port[/chroot]`. */
@@ -61,7 +55,7 @@ export interface ZkSessionOptions {
   /** Credentials added to every client this session builds (addAuthInfo). */
   readonly auth?: readonly ZkAuth[];
   /**
-   * ACLs of the znodes this session creates (acl.ts: clusterAclPolicy for the cluster
+   * ACLs of the znodes this session creates (security/acl.ts: clusterAclPolicy for the cluster
    * credential, backendAclPolicy for a self-registering backend). Default: the library's
    * open ACL (world:anyone:cdrwa).
    */
@@ -204,31 +198,23 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
   }
 
   /** Resolves when the session is in `state` (at once if it is); rejects after timeoutMs or on close. */
-  waitFor(state: SessionState, timeoutMs = this.requestedTimeoutMs * 2): Promise<void> {
-    if (this.stateValue === state) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onState = (ch: SessionStateChange) => {
-        if (ch.to === state) finish();
-        else if (ch.to === 'closed') finish(zkError('RL_ZK_CLOSED', `closed while waiting for ${state}`));
-      };
-      const timer = setTimeout(
-        () =>
-          finish(
-            zkError(
-              'RL_ZK_UNREACHABLE',
-              `session not ${state} after ${timeoutMs} ms (now ${this.stateValue}; ${this.connectString})`,
-            ),
-          ),
-        timeoutMs,
+  async waitFor(state: SessionState, timeoutMs = this.requestedTimeoutMs * 2): Promise<void> {
+    if (this.stateValue === state) return;
+    try {
+      for await (const [ch] of on(this as EventEmitter, 'state', {
+        signal: AbortSignal.timeout(timeoutMs),
+      })) {
+        const { to } = ch as SessionStateChange;
+        if (to === state) return;
+        if (to === 'closed') throw zkError('RL_ZK_CLOSED', `closed while waiting for ${state}`);
+      }
+    } catch (err) {
+      if ((err as Error | undefined)?.name !== 'AbortError') throw err;
+      throw zkError(
+        'RL_ZK_UNREACHABLE',
+        `session not ${state} after ${timeoutMs} ms (now ${this.stateValue}; ${this.connectString})`,
       );
-      const finish = (err?: RingleaderError) => {
-        clearTimeout(timer);
-        this.off('state', onState);
-        if (err) reject(err);
-        else resolve();
-      };
-      this.on('state', onState);
-    });
+    }
   }
 
   /** Graceful: sends closeSession so the server drops our ephemerals at once (~ms). */

@@ -9,8 +9,10 @@
 // remove valid backends. Read errors and suspended sessions keep the current snapshot.
 import { EventEmitter } from 'node:events';
 import { decodeBackend } from '@ringleader/core';
-import { firstValue } from './first-value.js';
-import { type Logger, silentLogger } from './logger.js';
+import { firstValue } from '../first-value.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { clusterPaths } from '../paths.js';
+import type { ZkSession } from '../session/session.js';
 import { ChildrenCache } from './membership-cache.js';
 import {
   buildMembershipSnapshot,
@@ -20,8 +22,6 @@ import {
   type RejectedBackend,
   sameSnapshot,
 } from './membership-snapshot.js';
-import { clusterPaths } from './paths.js';
-import type { ZkSession } from './session.js';
 
 export interface MembershipWatcherOptions {
   readonly session: ZkSession;

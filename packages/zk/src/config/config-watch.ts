@@ -12,6 +12,12 @@
 // serving nodes route every key alike, including one that starts into a broken config.
 import { EventEmitter } from 'node:events';
 import { type ClusterConfig, decodeClusterConfig } from '@ringleader/core';
+import { DataWatch } from '../data-watch.js';
+import { hasCode } from '../errors.js';
+import { firstValue } from '../first-value.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { clusterPaths } from '../paths.js';
+import type { ZkSession } from '../session/session.js';
 import {
   applyConfigRead,
   type ConfigRead,
@@ -23,12 +29,6 @@ import {
   type LastGoodConfig,
   shouldPublishLastGood,
 } from './config-watch-logic.js';
-import { DataWatch } from './data-watch.js';
-import { hasCode } from './errors.js';
-import { firstValue } from './first-value.js';
-import { type Logger, silentLogger } from './logger.js';
-import { clusterPaths } from './paths.js';
-import type { ZkSession } from './session.js';
 
 export type { ConfigRejection, ConfigSnapshot, ConfigSource, LastGoodConfig } from './config-watch-logic.js';
 

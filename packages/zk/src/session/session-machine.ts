@@ -66,7 +66,8 @@ export function mayHoldSession(state: SessionState): boolean {
 }
 
 /**
- * The clocks derived from the negotiated session timeout (DESIGN.md, measured pitfalls):
+ * The clocks derived from the negotiated session timeout (docs/zookeeper.md, "Sessions and
+ * what each state means for a node", how it is measured):
  * ping every third, suspend when no reply for two thirds, and drop a socket that has
  * received no byte for two thirds so the client moves to another server.
  */

@@ -20,12 +20,12 @@
 //   on the same connection (ZooKeeper answers a session's requests in order), and every
 //   node suspended its session — the leader stopped proxying (found by test/hostile).
 import type { RingleaderError } from '@ringleader/core';
-import { hasCode } from './errors.js';
-import { type Logger, silentLogger } from './logger.js';
+import { hasCode } from '../errors.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { NotAuthorisedLog } from '../security/noauth.js';
+import type { NewSession, SessionStateChange, WatchEvent, ZkSession } from '../session/session.js';
 import { Coalescer, realTimers, type Timers } from './membership-coalesce.js';
 import type { ChildEntry, ChildrenView } from './membership-snapshot.js';
-import { NotAuthorisedLog } from './noauth.js';
-import type { NewSession, SessionStateChange, WatchEvent, ZkSession } from './session.js';
 
 export type CacheState = 'idle' | 'running' | 'closed';
 

@@ -1,11 +1,12 @@
 // readClusterStatus: everything `ringleader status` shows, read in parallel. Not one atomic
 // read (ZooKeeper has no multi-read), but each part is internally consistent and carries
 // the zxid it reflects, so a reader can tell which part is newer.
+
+import { sortContenders } from '../election/election-logic.js';
+import { hasCode } from '../errors.js';
+import type { MembershipSnapshot } from '../membership/membership-snapshot.js';
+import type { ZkSession } from '../session/session.js';
 import { ClusterAdmin, readChildrenWithData, type StoredConfig } from './admin.js';
-import { sortContenders } from './election-logic.js';
-import { hasCode } from './errors.js';
-import type { MembershipSnapshot } from './membership-snapshot.js';
-import type { ZkSession } from './session.js';
 
 export interface StatusNode {
   readonly id: string;

@@ -1,10 +1,11 @@
 // The few places where node-zookeeper-client 1.1.3 is used past its public API,
 // kept in one file: its ConnectionManager (socket, state), retiring a client so it
 // never reconnects, and transactions (whose check/setData/remove turn version 0 into -1).
+import { on, once } from 'node:events';
 import type { Socket } from 'node:net';
 import zookeeper, { type Client } from 'node-zookeeper-client';
-import { zkError } from './errors.js';
-import { convertStat, type ZnodeStat } from './stat.js';
+import { zkError } from '../errors.js';
+import { convertStat, type ZnodeStat } from '../stat.js';
 
 /** lib/ConnectionManager.js STATES. */
 const CM_CLOSING = -1;
@@ -26,7 +27,7 @@ export interface RawClient {
  * ephemerals at once, then waits for the socket to close (at most timeoutMs). Otherwise, or
  * after the deadline: mark it closing, forbid reconnects, destroy the socket.
  */
-export function retireClient(raw: RawClient, graceful: boolean, timeoutMs: number): Promise<void> {
+export async function retireClient(raw: RawClient, graceful: boolean, timeoutMs: number): Promise<void> {
   const { client, connectionManager: cm } = raw;
   cm.connect = () => {}; // a pending reconnect timer must not open a new socket
   const hard = () => {
@@ -35,25 +36,17 @@ export function retireClient(raw: RawClient, graceful: boolean, timeoutMs: numbe
   };
   if (!graceful || client.getState().code !== zookeeper.State.SYNC_CONNECTED.code || !cm.socket) {
     hard();
-    return Promise.resolve();
+    return;
   }
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      hard();
-      resolve();
-    }, timeoutMs);
-    cm.socket?.once('close', done);
-    try {
-      client.close();
-    } catch {
-      hard();
-      done();
-    }
-  });
+  const closed = once(cm.socket, 'close', { signal: AbortSignal.timeout(timeoutMs) });
+  try {
+    client.close();
+  } catch {
+    hard();
+    closed.catch(() => {}); // the socket is destroyed: no need to wait for it
+    return;
+  }
+  await closed.catch(hard); // the deadline passed (or the socket failed): stop it hard
 }
 
 export type TxOp =
@@ -174,7 +167,7 @@ export async function killSessionFromOutside(
   }
 }
 
-function closeSessionAs(
+async function closeSessionAs(
   connectString: string,
   sessionId: Buffer,
   sessionPassword: Buffer,
@@ -190,19 +183,18 @@ function closeSessionAs(
   const raw = intruder as unknown as RawClient['client'];
   const retire = (graceful: boolean) =>
     retireClient({ client: raw, connectionManager: raw.connectionManager }, graceful, timeoutMs);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void retire(false);
-      reject(zkError('RL_ZK_UNREACHABLE', `could not attach to session ${sessionId.toString('hex')}`));
-    }, timeoutMs);
-    intruder.once('connected', () => {
-      clearTimeout(timer);
-      void retire(true).then(resolve);
-    });
-    intruder.once('expired', () => {
-      clearTimeout(timer);
-      void retire(false).then(resolve);
-    });
-    intruder.connect();
-  });
+  // 'state' carries every change; the first SYNC_CONNECTED or EXPIRED decides.
+  const states = on(intruder, 'state', { signal: AbortSignal.timeout(timeoutMs) });
+  intruder.connect();
+  try {
+    for await (const [state] of states) {
+      const code = (state as zookeeper.State).code;
+      if (code === zookeeper.State.SYNC_CONNECTED.code) return await retire(true);
+      if (code === zookeeper.State.EXPIRED.code) return await retire(false);
+    }
+  } catch (err) {
+    if ((err as Error | undefined)?.name !== 'AbortError') throw err;
+    void retire(false);
+    throw zkError('RL_ZK_UNREACHABLE', `could not attach to session ${sessionId.toString('hex')}`);
+  }
 }

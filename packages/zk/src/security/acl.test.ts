@@ -1,5 +1,6 @@
 import { RingleaderError } from '@ringleader/core';
 import { describe, expect, it } from 'vitest';
+import { fromZkException, zkError } from '../errors.js';
 import {
   aclText,
   backendAclPolicy,
@@ -13,10 +14,9 @@ import {
   parseOwnersNote,
   ReportThrottle,
   sameAcl,
-  type ZkAcl,
 } from './acl.js';
-import { fromZkException, zkError } from './errors.js';
 import { NotAuthorisedLog } from './noauth.js';
+import type { ZkAcl } from './types.js';
 
 const ROOT = '/ringleader/shop';
 const world = (perms: number): ZkAcl => ({ perms, scheme: 'world', id: 'anyone' });

@@ -1,7 +1,7 @@
 import { RingleaderError } from '@ringleader/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { silentLogger } from './logger.js';
-import { NOT_AUTHORISED_RETRY_MS } from './noauth.js';
+import { silentLogger } from '../logger.js';
+import { NOT_AUTHORISED_RETRY_MS } from '../security/noauth.js';
 import { RetryLoop } from './retry.js';
 
 function setup(step: (loop: RetryLoop) => Promise<void>) {

@@ -3,8 +3,8 @@
 // lands mid-step (a watch, a new session) must not be lost: it earns one more run after the
 // current one. A failed step is retried after a pause — a long one while ZooKeeper refuses
 // our credentials, which do not appear by themselves.
-import type { Logger } from './logger.js';
-import { NOT_AUTHORISED_RETRY_MS, NotAuthorisedLog } from './noauth.js';
+import type { Logger } from '../logger.js';
+import { NOT_AUTHORISED_RETRY_MS, NotAuthorisedLog } from '../security/noauth.js';
 
 export interface RetryLoopOptions {
   readonly step: () => Promise<void>;

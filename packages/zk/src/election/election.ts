@@ -4,6 +4,10 @@
 // Role (candidate | leader | standby) is kept apart from lifecycle (latent | started | closed).
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { hasCode } from '../errors.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { type ClusterPaths, clusterPaths, validateNodeId } from '../paths.js';
+import type { SessionStateChange, ZkSession } from '../session/session.js';
 import {
   decide,
   findByGuid,
@@ -15,11 +19,7 @@ import {
   roleChange,
   sortContenders,
 } from './election-logic.js';
-import { hasCode } from './errors.js';
-import { type Logger, silentLogger } from './logger.js';
-import { type ClusterPaths, clusterPaths, validateNodeId } from './paths.js';
 import { RetryLoop } from './retry.js';
-import type { SessionStateChange, ZkSession } from './session.js';
 
 export interface LeaderPayload {
   readonly id: string;

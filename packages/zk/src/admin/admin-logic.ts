@@ -8,7 +8,7 @@ import {
   encodeBackend,
   RingleaderError,
 } from '@ringleader/core';
-import { zkError } from './errors.js';
+import { zkError } from '../errors.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

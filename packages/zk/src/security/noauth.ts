@@ -4,8 +4,8 @@
 // quietly instead of logging on every attempt, and never crashes.
 import { performance } from 'node:perf_hooks';
 import { RingleaderError } from '@ringleader/core';
+import type { Logger } from '../logger.js';
 import { ReportThrottle } from './acl.js';
-import type { Logger } from './logger.js';
 
 /** Retry delay after a refusal: credentials do not appear by themselves every 100 ms. */
 export const NOT_AUTHORISED_RETRY_MS = 5_000;

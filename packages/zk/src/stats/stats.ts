@@ -7,12 +7,12 @@
 //   re-arm / coalesce / keep-on-error rules as membership) and hands every other node's
 //   decoded summary to a callback; the node blends them (LoadTracker.blend).
 import type { LoadSummary } from '@ringleader/core';
-import { hasCode } from './errors.js';
-import { type Logger, silentLogger } from './logger.js';
-import { ChildrenCache } from './membership-cache.js';
-import { NotAuthorisedLog } from './noauth.js';
-import { type ClusterPaths, clusterPaths, validateNodeId } from './paths.js';
-import type { ZkSession } from './session.js';
+import { hasCode } from '../errors.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { ChildrenCache } from '../membership/membership-cache.js';
+import { type ClusterPaths, clusterPaths, validateNodeId } from '../paths.js';
+import { NotAuthorisedLog } from '../security/noauth.js';
+import type { ZkSession } from '../session/session.js';
 import { decodeStats, encodeStats, type PeerStats } from './stats-logic.js';
 
 export { decodeStats, encodeStats, freshSummaries, type PeerStats } from './stats-logic.js';

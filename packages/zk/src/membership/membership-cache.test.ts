@@ -1,10 +1,11 @@
 // The bounded read pipeline of ChildrenCache, against a fake session (the watch and session
 // behaviour is covered against a real server in test/integration/zk-membership*.test.ts).
 import { EventEmitter } from 'node:events';
+import { setImmediate, setTimeout } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import type { ZkSession } from '../session/session.js';
 import { ChildrenCache } from './membership-cache.js';
 import type { ChildrenView } from './membership-snapshot.js';
-import type { ZkSession } from './session.js';
 
 /** getData replies are released by hand, so the test sees how many are outstanding. */
 class FakeSession extends EventEmitter {
@@ -38,7 +39,7 @@ class FakeSession extends EventEmitter {
   async answerAll(): Promise<number> {
     const batch = this.#pending.splice(0);
     for (const f of batch) f();
-    await new Promise((r) => setImmediate(r));
+    await setImmediate();
     return batch.length;
   }
 }
@@ -57,14 +58,14 @@ describe('ChildrenCache read pipeline', () => {
       onFlush: (v) => flushes.push(v),
     });
     cache.start();
-    await new Promise((r) => setImmediate(r));
+    await setImmediate();
     expect(s.outstanding).toBe(32);
     let rounds = 0;
     while ((await s.answerAll()) > 0) rounds++;
     expect(s.maxOutstanding).toBe(32);
     expect(s.reads).toBe(1000);
     expect(rounds).toBe(Math.ceil(1000 / 32));
-    await new Promise((r) => setTimeout(r, 10));
+    await setTimeout(10);
     // The first view waited for every read, queued ones included: never half the members.
     expect(flushes.length).toBeGreaterThan(0);
     expect(flushes.every((v) => v.children.size === 1000)).toBe(true);
@@ -80,7 +81,7 @@ describe('ChildrenCache read pipeline', () => {
       onFlush: () => {},
     });
     cache.start();
-    await new Promise((r) => setImmediate(r));
+    await setImmediate();
     // 'b' and 'c' wait; change events for 'c' while it waits add no read.
     expect(s.reads).toBe(1);
     s.watcher?.({ type: 'data', path: '/f/c', generation: 0 });

@@ -1,5 +1,5 @@
 // ZooKeeper ACLs for a ringleader cluster (pure: no I/O; the session applies them on create,
-// admin.ts repairs folders with setACL). See docs/security.md for the model.
+// admin/admin.ts repairs folders with setACL). See docs/security.md for the model.
 //
 // With a cluster credential (digest `user:password`), every znode under /ringleader/<cluster>
 // is created with:
@@ -17,38 +17,16 @@
 // The digest id is what ZooKeeper's DigestAuthenticationProvider derives from `user:password`:
 // `user:base64(sha1("user:password"))`; only the id, never the password, goes into an ACL.
 import { createHash } from 'node:crypto';
-import { zkError } from './errors.js';
-import { clusterPaths, ROOT } from './paths.js';
-import type { ZkAuth } from './session.js';
+import { zkError } from '../errors.js';
+import { clusterPaths, ROOT } from '../paths.js';
+import type { AclPolicy, ZkAcl, ZkAuth } from './types.js';
 
 /** ZooKeeper permission bits (ZooDefs.Perms). */
 export const PERMS = { read: 1, write: 2, create: 4, delete: 8, admin: 16, all: 31 } as const;
 
-export interface ZkAcl {
-  /** Bit set of PERMS. */
-  readonly perms: number;
-  /** `world`, `digest`, `auth`, `ip`, … */
-  readonly scheme: string;
-  /** `anyone` for world, `user:base64sha1` for digest. */
-  readonly id: string;
-}
-
 /** Who may read the cluster's znodes: anyone (`open`) or only the credentials (`restricted`). */
 export type ReadAcl = 'open' | 'restricted';
 export const READ_ACLS: readonly ReadAcl[] = ['open', 'restricted'];
-
-/** How a session chooses the ACL of a znode it creates. */
-export interface AclPolicy {
-  /**
-   * `cluster`: holds the cluster credential (nodes, the CLI). `backend`: holds only the
-   * backend-registration credential (a self-registering backend).
-   */
-  readonly kind: 'cluster' | 'backend';
-  /** The digest id this session authenticates as. */
-  readonly ownId: string;
-  /** The ACL for a new znode at `path`; undefined → the client library's default (open). */
-  aclFor(path: string): readonly ZkAcl[] | undefined;
-}
 
 const CREDENTIAL_RE = /^([^:\s]+):(.+)$/s;
 
