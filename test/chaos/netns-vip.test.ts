@@ -17,14 +17,13 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BACKEND_SCRIPT, CLI_BIN, startZooKeeper, type ZkEnsemble } from '@ringleader/launcher';
 import { ClusterAdmin, ZkSession } from '@ringleader/zk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, startZooKeeper, type ZkEnsemble } from '../harness/index.js';
 import { firstLine, netnsUnavailable, Topology } from './netns/topology.js';
 import { monoMs, reportMetric, sleep } from './support.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const BACKEND_SCRIPT = join(HERE, '../fixtures/backend.mjs');
 const RELAY = join(HERE, 'netns/relay.mjs');
 const CLIENT = join(HERE, 'netns/client.mjs');
 
