@@ -10,6 +10,12 @@ export default defineConfig({
       '@ringleader/core': src('core'),
       '@ringleader/zk': src('zk'),
       '@ringleader/node': src('node'),
+      // The sample backend is plain JavaScript (no build); listed before the package, whose
+      // alias would otherwise take `@ringleader/launcher/backend` for a path inside src/index.ts.
+      '@ringleader/launcher/backend': fileURLToPath(
+        new URL('./packages/launcher/bin/backend.mjs', import.meta.url),
+      ),
+      '@ringleader/launcher': src('launcher'),
     },
   },
   test: {

@@ -9,8 +9,8 @@
 //                the process was gone.
 // A report, not a test: figures and pass/miss beside the targets.
 
+import { startLocalCluster } from '@ringleader/launcher';
 import { MembershipWatcher, ZkSession } from '@ringleader/zk';
-import { startLocalCluster } from '../harness/dist/index.js';
 import { fmt, load, sleep, summarize } from './util.mjs';
 
 export const CLUSTER_TARGETS = { propagationP99Ms: 100, failoverSlackMs: 300 };

@@ -8,7 +8,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePorts, startLocalCluster } from '../harness/dist/index.js';
+import { freePorts, startLocalCluster } from '@ringleader/launcher';
 import { firstLine, makeTempDir, pin, processTree, sleep, spawnPinned, which } from './util.mjs';
 
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));

@@ -4,8 +4,9 @@
 // (active-passive, `standby: forward`). No request may fail — a removed backend's in-flight
 // requests finish, new picks never go to it — and every node must end on the same membership
 // snapshot version, the one ZooKeeper's own zxids give.
+
+import { type LocalCluster, startLocalCluster } from '@ringleader/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCluster, startLocalCluster } from '../harness/index.js';
 import { describeFailures, monoMs, recordLoad, reportMetric, settled, sleep } from './support.js';
 
 const SESSION_MS = 1500;

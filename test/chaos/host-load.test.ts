@@ -12,8 +12,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fourLetter, type LocalCluster, startLocalCluster } from '@ringleader/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fourLetter, type LocalCluster, startLocalCluster } from '../harness/index.js';
 import {
   describeFailures,
   logOffset,

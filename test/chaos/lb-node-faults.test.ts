@@ -8,8 +8,10 @@
 //   SIGSTOP     frozen past the session timeout, then SIGCONT: no backend sees the old epoch
 //               after the new one, the resumed node reports suspended/expired and rejoins as a
 //               standby, never two nodes serving
+
+import { type LocalCluster, type LocalNode, startLocalCluster } from '@ringleader/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fencingViolations, type LocalCluster, type LocalNode, startLocalCluster } from '../harness/index.js';
+import { fencingViolations } from '../harness/fencing.js';
 import {
   arrivals,
   clientGaps,

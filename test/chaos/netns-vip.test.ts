@@ -17,14 +17,14 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BACKEND_SCRIPT, CLI_BIN, startZooKeeper, type ZkEnsemble } from '@ringleader/launcher';
+import type { StatusDocument } from '@ringleader/node';
 import { ClusterAdmin, ZkSession } from '@ringleader/zk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, startZooKeeper, type ZkEnsemble } from '../harness/index.js';
 import { firstLine, netnsUnavailable, Topology } from './netns/topology.js';
 import { monoMs, reportMetric, sleep } from './support.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const BACKEND_SCRIPT = join(HERE, '../fixtures/backend.mjs');
 const RELAY = join(HERE, 'netns/relay.mjs');
 const CLIENT = join(HERE, 'netns/client.mjs');
 
@@ -40,13 +40,6 @@ type Lb = (typeof LB)[number];
 const unavailable = netnsUnavailable();
 if (unavailable) process.stdout.write(`[chaos] network-namespace VIP test skipped: ${unavailable}\n`);
 
-interface Status {
-  role: string;
-  serving: boolean;
-  epoch: number | null;
-  session: { state: string };
-}
-
 let zk: ZkEnsemble | undefined;
 let session: ZkSession | undefined;
 let topo: Topology | undefined;
@@ -54,7 +47,7 @@ let dir = '';
 const nodes = new Map<Lb, ChildProcess>();
 
 /** GET /status of a node's admin port, through its relay's unix socket. */
-function status(lb: Lb, timeoutMs = 1000): Promise<Status> {
+function status(lb: Lb, timeoutMs = 1000): Promise<StatusDocument> {
   return new Promise((resolve, reject) => {
     const req = request(
       { socketPath: join(dir, `admin-${lb}.sock`), path: '/status', timeout: timeoutMs },
@@ -66,7 +59,7 @@ function status(lb: Lb, timeoutMs = 1000): Promise<Status> {
         });
         res.on('end', () => {
           try {
-            resolve(JSON.parse(text) as Status);
+            resolve(JSON.parse(text) as StatusDocument);
           } catch (err) {
             reject(err);
           }

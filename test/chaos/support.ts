@@ -4,8 +4,9 @@
 // checks built on them. Times are CLOCK_MONOTONIC milliseconds (monoMs), the clock the sample
 // backends stamp arrivals with, so client, test and backend times compare directly.
 import { readFileSync, statSync } from 'node:fs';
+import type { LocalCluster, LocalNode } from '@ringleader/launcher';
+import type { StatusDocument } from '@ringleader/node';
 import { get, keepAlive } from '../e2e/helpers.js';
-import type { LocalCluster, LocalNode, NodeStatus } from '../harness/index.js';
 
 export { median, reportMetric } from '../e2e/helpers.js';
 
@@ -237,7 +238,7 @@ export function sampleServing(
         try {
           const r = await get(`${n.adminUrl}/status`, { timeoutMs: opts.timeoutMs ?? 600 });
           if (r.status !== 200) return undefined;
-          return { id: n.id, serving: (r.body as unknown as NodeStatus).serving === true };
+          return { id: n.id, serving: (r.body as unknown as StatusDocument).serving === true };
         } catch {
           return undefined;
         }
@@ -323,6 +324,5 @@ export function sessionStatesLogged(node: LocalNode, offset: number): string[] {
 
 /** `session.server` of a node's /status (`host:port` of the ZooKeeper server it is attached to). */
 export async function attachedServer(node: LocalNode): Promise<string | null> {
-  const s = (await node.status()) as NodeStatus & { session: { server?: string | null } };
-  return s.session.server ?? null;
+  return (await node.status()).session.server ?? null;
 }

@@ -8,9 +8,10 @@
 //                          node answers 503 RL_NOT_LEADER (docs/failover.md: the cluster serves
 //                          nothing without ZooKeeper); once quorum is back, one leader serves
 //                          and no request fails after the cluster has settled
+
+import { type LocalCluster, type LocalNode, startLocalCluster, type ZkServer } from '@ringleader/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCluster, LocalNode, ZkServer } from '../harness/index.js';
-import { fencingViolations, startLocalCluster } from '../harness/index.js';
+import { fencingViolations } from '../harness/fencing.js';
 import {
   arrivals,
   attachedServer,

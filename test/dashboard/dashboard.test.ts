@@ -8,9 +8,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type LocalCluster, type LocalNode, startLocalCluster } from '@ringleader/launcher';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCluster, type LocalNode, startLocalCluster } from '../harness/cluster.js';
 
 const CHROMIUM = process.env.RINGLEADER_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,8 +1,10 @@
 // Active-passive with `standby: reject`, three LB nodes, four backends, one ZooKeeper server:
 // only the elected leader proxies, standbys turn clients away with the leader's address, and a
 // SIGKILLed leader is replaced within the session timeout + 1 s with a higher epoch.
+
+import { type LocalCluster, type LocalNode, startLocalCluster } from '@ringleader/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fencingHeld, type LocalCluster, type LocalNode, startLocalCluster } from '../harness/index.js';
+import { fencingHeld } from '../harness/fencing.js';
 import { burst, get, median, reportMetric, shares } from './helpers.js';
 
 const SESSION_MS = 1500;

@@ -1,8 +1,10 @@
 // Backend faults and operator actions through a real cluster (active-passive, three nodes,
 // four backends, fast health checks): a backend SIGKILLed under load, a malformed backend
 // znode, and draining through the admin API.
+
+import { type LocalCluster, startLocalCluster } from '@ringleader/launcher';
+import type { StatusDocument } from '@ringleader/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalCluster, type NodeStatus, startLocalCluster } from '../harness/index.js';
 import { burst, get, reportMetric, shares, steadyLoad } from './helpers.js';
 
 let c: LocalCluster;
@@ -29,11 +31,15 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function backendOf(status: NodeStatus, id: string) {
+function backendOf(status: StatusDocument, id: string) {
   return status.backends.find((b) => b.id === id);
 }
 
-async function everyNode(what: string, pred: (s: NodeStatus) => boolean, timeoutMs = 8000): Promise<void> {
+async function everyNode(
+  what: string,
+  pred: (s: StatusDocument) => boolean,
+  timeoutMs = 8000,
+): Promise<void> {
   await c.waitFor(
     async () => {
       const all = await c.statuses();

@@ -5,9 +5,9 @@
 // config, so before the last good copy was published it fell back to round robin and sent 49 of
 // 60 keys elsewhere. Then: a cluster whose config is invalid with no last good copy at all.
 import { readFileSync } from 'node:fs';
+import { type LocalCluster, startLocalCluster } from '@ringleader/launcher';
 import { clusterPaths } from '@ringleader/zk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCluster, startLocalCluster } from '../harness/index.js';
 import { get, keepAlive } from './helpers.js';
 
 const KEYS = 60;

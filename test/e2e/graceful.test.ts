@@ -1,8 +1,10 @@
 // Active-passive with `standby: forward`: every node's proxy port works (standbys relay to the
 // leader), and a leader stopped with SIGTERM under steady load — clients spread over all three
 // nodes — hands over without a single failed request and exits 0.
+
+import { type LocalCluster, startLocalCluster } from '@ringleader/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fencingHeld, type LocalCluster, startLocalCluster } from '../harness/index.js';
+import { fencingHeld } from '../harness/fencing.js';
 import { get, reportMetric, steadyLoad } from './helpers.js';
 
 const SESSION_MS = 1500;

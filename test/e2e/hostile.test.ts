@@ -2,8 +2,9 @@
 // smuggling attempts (CL+TE, duplicate Content-Length), oversized headers and a slow client
 // get the right status and never reach a backend. (The data-plane suite covers every case
 // in-process; this checks the same through `ringleader node start` and its configuration.)
+
+import { type LocalCluster, type LocalNode, startLocalCluster } from '@ringleader/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCluster, type LocalNode, startLocalCluster } from '../harness/index.js';
 import { get, rawExchange, statusOf } from './helpers.js';
 
 const REQUEST_TIMEOUT_MS = 1000;

@@ -2,8 +2,9 @@
 // proxy: shares and order for the balancing policies, and ring agreement for the hash policies
 // (the same key lands on the same backend whichever node proxies it). Each policy is switched
 // on at run time by writing the cluster `config` znode, and every node must follow.
+
+import { type LocalCluster, startLocalCluster } from '@ringleader/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCluster, startLocalCluster } from '../harness/index.js';
 import { burst, get, keepAlive, reportMetric, shares } from './helpers.js';
 
 const KEYS = 500;

@@ -3,7 +3,7 @@
 // so a suite that moves leadership can merge them over all backends and ask two questions:
 // did any request arrive unstamped, and (active-passive, where one leader at a time admits)
 // did any request arrive with an older epoch after one with a newer epoch?
-import type { LocalBackend } from './cluster.js';
+import type { LocalBackend } from '@ringleader/launcher';
 
 export interface Arrival {
   readonly backend: string;

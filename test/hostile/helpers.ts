@@ -1,7 +1,7 @@
 // Shared helpers of the hostile suites (not a test file): process figures from /proc, and the
 // backends' proxied-request counters (what "nothing reached a backend" is measured with).
 import { readdirSync, readFileSync } from 'node:fs';
-import type { LocalCluster } from '../harness/index.js';
+import type { LocalCluster } from '@ringleader/launcher';
 
 /** Resident set size of a process in MiB (VmRSS from /proc/<pid>/status). */
 export function rssMiB(pid: number): number {

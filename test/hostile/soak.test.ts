@@ -4,9 +4,10 @@
 // (± one session timeout around each SIGTERM; failures inside are counted and reported), and
 // the nodes that ran throughout must not grow in RSS or handles beyond noise.
 //   default: a short run (RINGLEADER_SOAK_S=40); the 5-minute run: RINGLEADER_SOAK_S=300.
+
+import { type LocalCluster, type LocalNode, sleep, startLocalCluster } from '@ringleader/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { burst, steadyLoad } from '../e2e/helpers.js';
-import { type LocalCluster, type LocalNode, sleep, startLocalCluster } from '../harness/index.js';
 import { figure, rssMiB } from './helpers.js';
 
 const SOAK_S = Math.max(20, Number(process.env.RINGLEADER_SOAK_S ?? 40));

@@ -6,9 +6,9 @@
 //   lb-1 "tight": requestMs 2000, 8 KiB of headers, 50 header fields, 100 connections per IP
 //   lb-2 "flood": 300 connections per IP (10 000 idle connections come from 40 loopback IPs)
 import { connect, type Socket } from 'node:net';
+import { freePorts, type LocalCluster, type LocalNode, sleep, startLocalCluster } from '@ringleader/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { burst, rawExchange, statusOf } from '../e2e/helpers.js';
-import { freePorts, type LocalCluster, type LocalNode, sleep, startLocalCluster } from '../harness/index.js';
 import { backendRequests, figure, openFds, rssMiB } from './helpers.js';
 
 const REQUEST_TIMEOUT_MS = 2000;

@@ -4,10 +4,10 @@
 // znode flipping between valid and invalid 50 times a second. Nodes stay up, keep the last good
 // state, report the bad path with a code, and the client loop sees only 200s.
 import { randomBytes } from 'node:crypto';
+import { type LocalCluster, type LocalNode, sleep, startLocalCluster } from '@ringleader/launcher';
 import { clusterPaths, type TxOp } from '@ringleader/zk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { steadyLoad } from '../e2e/helpers.js';
-import { type LocalCluster, type LocalNode, sleep, startLocalCluster } from '../harness/index.js';
 import { figure, logLines, rssMiB } from './helpers.js';
 
 let c: LocalCluster;

@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { sleep, startZooKeeper, type ZkEnsemble } from '@ringleader/launcher';
 import { ZkSession } from '@ringleader/zk';
 import { afterAll, beforeAll } from 'vitest';
-import { sleep, startZooKeeper, type ZkEnsemble } from '../harness/index.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = fileURLToPath(new URL('../../packages/cli/bin/ringleader.mjs', import.meta.url));

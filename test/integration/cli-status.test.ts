@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CLI_BIN } from '@ringleader/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN } from '../harness/index.js';
 import {
   CliProcess as Cli,
   type CliProcess,

@@ -10,6 +10,7 @@ import {
   LoadTracker,
   type RoutingSnapshot,
 } from '@ringleader/core';
+import { startBackend } from '@ringleader/launcher/backend';
 import {
   createDataPlane,
   createMetrics,
@@ -19,8 +20,6 @@ import {
   type Seam,
 } from '@ringleader/node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-// @ts-expect-error plain .mjs fixture without type declarations
-import { startBackend } from '../fixtures/backend.mjs';
 
 /** A `serve` gate with a permit for `epoch` (what a leader's role controller hands out). */
 export function serving(epoch = 7): GateDecision {
@@ -38,7 +37,7 @@ export interface TestBackend {
 }
 
 export function startBackends(ids: string[]): Promise<TestBackend[]> {
-  return Promise.all(ids.map((id) => startBackend({ id }) as Promise<TestBackend>));
+  return Promise.all(ids.map((id) => startBackend({ id })));
 }
 
 export function asBackend(

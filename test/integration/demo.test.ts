@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, runCli } from './cli-helpers.js';
 
 beforeAll(() => {
-  buildCli(); // also builds test/harness/dist, which the demo loads
+  buildCli(); // also builds packages/launcher/dist, which the demo loads
 });
 
 function alive(pid: number): boolean {

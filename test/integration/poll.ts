@@ -1,6 +1,6 @@
 // Polling shared by the integration suites (not a test file).
 import { performance } from 'node:perf_hooks';
-import { sleep } from '../harness/index.js';
+import { sleep } from '@ringleader/launcher';
 
 /** Polls until `cond` holds, every `everyMs`; fails naming `what` after `timeoutMs`. */
 export async function until(

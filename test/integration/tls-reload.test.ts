@@ -6,8 +6,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
+import { type LocalCluster, type LocalNode, sleep, startLocalCluster } from '@ringleader/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCluster, type LocalNode, sleep, startLocalCluster } from '../harness/index.js';
 
 let dir: string;
 let c: LocalCluster;

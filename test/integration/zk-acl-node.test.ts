@@ -3,8 +3,8 @@
 // `not authorised` line once per operation and path (not once per retry), and the leader
 // keeps serving; the CLI says which operation on which znode needs the credential.
 import { readFileSync } from 'node:fs';
+import { type LocalCluster, sleep, startLocalCluster } from '@ringleader/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCluster, sleep, startLocalCluster } from '../harness/index.js';
 import { buildCli, runCli } from './cli-helpers.js';
 
 const CRED = 'ringleader:node-acl-s3cret';

@@ -3,6 +3,7 @@
 // credential registers and removes its own ephemeral backend and writes nothing else, reads
 // follow readAcl, and an old open tree is locked by the first node that holds the credential.
 import { randomUUID } from 'node:crypto';
+import { startZooKeeper, type ZkEnsemble } from '@ringleader/launcher';
 import {
   type AclPolicy,
   ClusterAdmin,
@@ -17,7 +18,6 @@ import {
   zkSecurity,
 } from '@ringleader/zk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startZooKeeper, type ZkEnsemble } from '../harness/index.js';
 
 const CLUSTER_CRED = 'ringleader:s3cret-cluster';
 const BACKEND_CRED = 'registrar:b4ckend-only';

@@ -1,6 +1,7 @@
 // Cluster admin helpers against a real standalone server: validation before any write,
 // typed errors, racing writers that never overwrite each other, and the status read.
 import { DEFAULT_CLUSTER_CONFIG } from '@ringleader/core';
+import { startZooKeeper, type ZkEnsemble } from '@ringleader/launcher';
 import {
   ClusterAdmin,
   LeaderElection,
@@ -10,7 +11,6 @@ import {
   type ZkSession,
 } from '@ringleader/zk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startZooKeeper, type ZkEnsemble } from '../harness/index.js';
 import { openSession, uniqueCluster } from './zk-membership-helpers.js';
 
 let zk: ZkEnsemble;

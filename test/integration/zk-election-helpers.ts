@@ -1,8 +1,8 @@
 // Shared helpers of the zk-election suites (not a test file).
 import { performance } from 'node:perf_hooks';
+import { startZooKeeper, type ZkEnsemble } from '@ringleader/launcher';
 import { LeaderElection, type RoleChange, type ZkSession } from '@ringleader/zk';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { startZooKeeper, type ZkEnsemble } from '../harness/index.js';
 import { until as poll } from './poll.js';
 
 export interface ElectionZooKeeper {

@@ -2,10 +2,10 @@
 // it leads; the other contender runs in this process so its role events are timed exactly.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { sleep } from '@ringleader/launcher';
 import { ZkSession } from '@ringleader/zk';
 import { describe, expect, it } from 'vitest';
 import { buildZk, ContenderProcess } from '../fixtures/contender-process.js';
-import { sleep } from '../harness/index.js';
 import { enterElection, until, useElectionZooKeeper } from './zk-election-helpers.js';
 
 const SESSION_MS = 1000;

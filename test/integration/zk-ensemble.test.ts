@@ -3,9 +3,9 @@
 // they come back (one leader again). Roles are sampled all along: never two leaders at once.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { sleep, startZooKeeper, type ZkEnsemble, type ZkServer } from '@ringleader/launcher';
 import { LeaderElection, type RoleChange, type SessionStateChange, ZkSession } from '@ringleader/zk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, startZooKeeper, type ZkEnsemble, type ZkServer } from '../harness/index.js';
 import { until } from './zk-election-helpers.js';
 
 const SESSION_MS = 2000;

@@ -1,6 +1,7 @@
 // The harness itself, against real servers: start 1 and 3, kill/restart, pause/resume.
+
+import { fourLetter, sleep, startZooKeeper, type ZkEnsemble } from '@ringleader/launcher';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fourLetter, sleep, startZooKeeper, type ZkEnsemble } from '../harness/index.js';
 
 const started: ZkEnsemble[] = [];
 afterAll(async () => {

@@ -2,6 +2,7 @@
 // good config stays, the rejection names path, code and field) → valid; missing → the
 // caller's fallback; deleted and recreated.
 import { DEFAULT_CLUSTER_CONFIG } from '@ringleader/core';
+import { startZooKeeper, type ZkEnsemble } from '@ringleader/launcher';
 import {
   ClusterAdmin,
   type ConfigRejection,
@@ -10,7 +11,6 @@ import {
   type ZkSession,
 } from '@ringleader/zk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startZooKeeper, type ZkEnsemble } from '../harness/index.js';
 import { nextMatching, openSession, uniqueCluster, type ValueEmitter } from './zk-membership-helpers.js';
 
 let zk: ZkEnsemble;

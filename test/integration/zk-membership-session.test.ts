@@ -3,6 +3,7 @@
 // read fails (nothing is emptied); after an expiry the new session re-arms every watch and
 // re-creates the stats ephemeral. Plus the stats publish / peer watch round trip.
 import { DEFAULT_CLUSTER_CONFIG, type LoadSummary } from '@ringleader/core';
+import { sleep, startZooKeeper, type ZkEnsemble } from '@ringleader/launcher';
 import {
   ClusterAdmin,
   ConfigWatcher,
@@ -14,7 +15,6 @@ import {
   type ZkSession,
 } from '@ringleader/zk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, startZooKeeper, type ZkEnsemble } from '../harness/index.js';
 import { until } from './poll.js';
 import { openSession, summary, uniqueCluster, waitSnapshot } from './zk-membership-helpers.js';
 

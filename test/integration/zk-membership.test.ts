@@ -4,9 +4,9 @@
 // foreign registration formats and the deletion of the whole backends/ folder.
 // Also measures write → all-three-snapshots notification latency.
 import { isDeepStrictEqual } from 'node:util';
+import { startZooKeeper, type ZkEnsemble } from '@ringleader/launcher';
 import { ClusterAdmin, MembershipWatcher, type ZkSession } from '@ringleader/zk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startZooKeeper, type ZkEnsemble } from '../harness/index.js';
 import { until } from './poll.js';
 import { ids, openSession, percentile, summary, uniqueCluster, waitAll } from './zk-membership-helpers.js';
 

@@ -2,9 +2,9 @@
 // graceful close, a silent (SIGSTOPped) server, expiry and the next generation.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { sleep, startZooKeeper, type ZkEnsemble } from '@ringleader/launcher';
 import { type SessionStateChange, ZkSession } from '@ringleader/zk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep, startZooKeeper, type ZkEnsemble } from '../harness/index.js';
 import { until } from './poll.js';
 
 let zk: ZkEnsemble;

@@ -1,14 +1,14 @@
-// `ringleader demo`: a whole cluster on this machine, built on the local-cluster harness
-// (test/harness: a 3-server ZooKeeper ensemble of Debian's java servers, three LB nodes, four
-// sample backends registered as znodes), with steady traffic and a live line per second. Kill
+// `ringleader demo`: a whole cluster on this machine, built on @ringleader/launcher (a
+// 3-server ZooKeeper ensemble of Debian's java servers, three LB nodes, four sample backends
+// registered as znodes), with steady traffic and a live line per second. Kill
 // the leader (`ringleader demo kill-leader`, `kill -9 <pid>`, or --kill-leader-after) and the
 // failover shows up live with the measured interruption; the dead node is restarted after
 // --restart-after seconds and rejoins as a standby. SIGINT/SIGTERM (or --duration) stops every
 // process it started; a second signal kills them at once.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { LocalCluster, LocalNode, ZkEnsemble } from '../../../test/harness/index.js';
+import { fileURLToPath } from 'node:url';
+import type { LocalCluster, LocalNode, ZkEnsemble } from '@ringleader/launcher';
 import type { CliIo } from './context.js';
 import { LoadGenerator, now } from './demo-load.js';
 import type { DemoPlan } from './demo-plan.js';
@@ -17,7 +17,7 @@ import { TrafficMeter } from './demo-traffic.js';
 import { bannerLines, clock, eventLine, summaryLines, windowHeader, windowLine } from './demo-view.js';
 import { CliError } from './errors.js';
 
-type Harness = typeof import('../../../test/harness/index.js');
+type Launcher = typeof import('@ringleader/launcher');
 
 const NODES = 3;
 const BACKENDS = 4;
@@ -33,15 +33,17 @@ function repoRoot(): string | undefined {
   }
 }
 
-async function loadHarness(root: string | undefined): Promise<Harness> {
-  const file = root === undefined ? undefined : join(root, 'test/harness/dist/index.js');
-  if (file === undefined || !existsSync(file)) {
+/** The launcher, loaded only when a demo starts; it runs the LB nodes from a built checkout. */
+async function loadLauncher(): Promise<Launcher> {
+  try {
+    return await import('@ringleader/launcher');
+  } catch (err) {
     throw new CliError(
       'RL_CLI_DEMO',
-      'the demo runs from a repository checkout after `pnpm build` (test/harness/dist/index.js is missing); run scripts/demo.sh',
+      `the demo runs from a repository checkout after \`pnpm build\` (@ringleader/launcher did not load: ${(err as Error).message}); run scripts/demo.sh`,
+      { cause: err },
     );
   }
-  return (await import(pathToFileURL(file).href)) as Harness;
 }
 
 /** How the user should type the CLI in hints: `pnpm ringleader` at the repository root. */
@@ -55,7 +57,7 @@ const failure = (what: string, err: unknown) =>
 
 export async function runDemo(plan: DemoPlan, io: CliIo): Promise<number> {
   const root = repoRoot();
-  const harness = await loadHarness(root);
+  const launcher = await loadLauncher();
   const say = (line: string) => io.out(`${line}\n`);
 
   // -------------------------------------------------------------- stop requests (signals, --duration)
@@ -70,7 +72,7 @@ export async function runDemo(plan: DemoPlan, io: CliIo): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
       io.err(`ringleader demo: second ${signal}: killing every process it started now\n`);
-      process.exit(130); // the harness's exit hooks SIGKILL every child
+      process.exit(130); // the launcher's exit hooks SIGKILL every child
     }
     requestStop(signal);
   };
@@ -115,7 +117,7 @@ export async function runDemo(plan: DemoPlan, io: CliIo): Promise<number> {
     const t0 = now();
     say(`starting a ${ZK_SERVERS}-server ZooKeeper ensemble (Debian's zookeeper package, loopback ports)…`);
     try {
-      zk = await harness.startZooKeeper({ servers: ZK_SERVERS, tickTime: 200 });
+      zk = await launcher.startZooKeeper({ servers: ZK_SERVERS, tickTime: 200 });
     } catch (err) {
       // Ctrl-C in a terminal signals the whole process group: the servers die with us.
       if (stopping) return await finish('stopped during start-up');
@@ -129,7 +131,7 @@ export async function runDemo(plan: DemoPlan, io: CliIo): Promise<number> {
     );
     const clusterName = zk.kind === 'external' ? `demo-${process.pid}` : 'default';
     try {
-      cluster = await harness.startLocalCluster({
+      cluster = await launcher.startLocalCluster({
         zk,
         cluster: clusterName,
         nodes: NODES,

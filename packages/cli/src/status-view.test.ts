@@ -1,4 +1,5 @@
 import { configFingerprint, DEFAULT_CLUSTER_CONFIG } from '@ringleader/core';
+import type { StatusDocument } from '@ringleader/node';
 import type { ClusterStatus } from '@ringleader/zk';
 import { describe, expect, it } from 'vitest';
 import { adminUrlOf, buildStatusView, formatStatus, type NodeFetch } from './status-view.js';
@@ -77,9 +78,9 @@ function cluster(over: Partial<ClusterStatus> = {}): ClusterStatus {
 const clusterFingerprint = () => configFingerprint(cluster().config.config!);
 
 const doc = (
-  role: string,
+  role: StatusDocument['role'],
   version: number,
-  health: Record<string, string>,
+  health: Record<string, StatusDocument['backends'][number]['health']>,
   fingerprint = clusterFingerprint(),
   source = 'znode',
 ): NodeFetch => ({

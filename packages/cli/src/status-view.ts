@@ -6,26 +6,30 @@
 // when that is valid, else the one most nodes hold (a node that starts into an invalid config
 // must have learnt the cluster's last good one).
 import { configFingerprint, formatHashSource, HASH_POLICIES } from '@ringleader/core';
+import type { StatusDocument } from '@ringleader/node';
 import type { ClusterStatus } from '@ringleader/zk';
 import { backendFields } from './backend-plan.js';
 import { dash, hostPort, renderTable } from './table.js';
 
-/** The part of a node's GET /status this command reads; anything else is ignored. */
-export interface NodeDoc {
-  readonly role?: string;
-  readonly epoch?: number | null;
-  readonly serving?: boolean;
-  readonly lifecycle?: string;
-  readonly session?: { readonly state?: string };
-  readonly snapshot?: { readonly version?: number; readonly policy?: string };
-  readonly config?: {
-    readonly source?: string;
-    readonly known?: boolean;
-    readonly fingerprint?: string;
-    readonly hash?: string | null;
-  };
-  readonly backends?: readonly { readonly id: string; readonly health?: string }[];
-}
+/** Every field, at every depth, may be missing. */
+type DeepPartial<T> = T extends readonly (infer E)[]
+  ? readonly DeepPartial<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/**
+ * The part of a node's GET /status this command reads; anything else is ignored. Deeply partial
+ * on purpose: during a rolling upgrade the node asked may be older (or newer) than this CLI and
+ * lack a field (e.g. `config.fingerprint`, which older nodes published elsewhere), so every
+ * field is checked before use and a missing one shows as unknown instead of failing the command.
+ */
+export type NodeDoc = DeepPartial<
+  Pick<
+    StatusDocument,
+    'role' | 'epoch' | 'serving' | 'lifecycle' | 'session' | 'snapshot' | 'config' | 'backends'
+  >
+>;
 
 /** Per node: its /status document, or why it could not be had. */
 export type NodeFetch = { readonly doc: NodeDoc } | { readonly error: string };

@@ -1,4 +1,4 @@
-// startZooKeeper(): real ZooKeeper for tests, the demo and the benchmarks.
+// startZooKeeper(): real ZooKeeper for the demo, the tests and the benchmarks.
 //
 // Which servers you get:
 //   RINGLEADER_ZK_CONNECT=host:port,…   an existing ensemble (servers: [], chaos: false) — except
@@ -13,9 +13,6 @@
 import { localZooKeeperAvailable, startLocal } from './local.js';
 import { containerRuntimeAvailable, startContainer } from './testcontainers.js';
 import type { StartOptions, ZkEnsemble } from './types.js';
-
-export { fourLetter, freePorts, sleep } from './net.js';
-export type { StartOptions, ZkEnsemble, ZkServer, ZkServerMode } from './types.js';
 
 export const HOW_TO_GET_ZOOKEEPER =
   "no ZooKeeper available: install Debian's package (`apt-get install zookeeper`, or run scripts/setup.sh), " +
@@ -41,16 +38,3 @@ export async function startZooKeeper(opts: StartOptions = {}): Promise<ZkEnsembl
   if (!localZooKeeperAvailable()) throw new Error(HOW_TO_GET_ZOOKEEPER);
   return startLocal(opts);
 }
-
-export type {
-  ClusterMode,
-  ExitInfo,
-  LocalBackend,
-  LocalCluster,
-  LocalClusterOptions,
-  LocalNode,
-  NodeStatus,
-  StandbyBehaviour,
-} from './cluster.js';
-export { BACKEND_SCRIPT, CLI_BIN, startLocalCluster } from './cluster.js';
-export { type Arrival, arrivals, fencingHeld, fencingViolations } from './fencing.js';

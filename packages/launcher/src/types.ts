@@ -1,4 +1,4 @@
-// The shapes the ZooKeeper harness hands to tests, the demo and the benchmarks.
+// The shapes startZooKeeper() hands to the demo, the tests and the benchmarks.
 
 export type ZkServerMode = 'standalone' | 'leader' | 'follower' | 'observer';
 

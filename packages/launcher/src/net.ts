@@ -1,4 +1,4 @@
-// Small network helpers for the harness: free loopback ports and ZooKeeper's
+// Small network helpers for the launcher: free loopback ports and ZooKeeper's
 // four-letter words (`ruok`, `srvr`, `cons`, …) over a plain TCP socket.
 import { connect, createServer } from 'node:net';
 

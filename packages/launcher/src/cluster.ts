@@ -1,6 +1,6 @@
 // startLocalCluster(): a whole ringleader cluster on loopback, made of real processes — a
 // ZooKeeper ensemble (startZooKeeper), N LB nodes (`ringleader node start`, configured through
-// RINGLEADER_* variables) and M sample backends (test/fixtures/backend.mjs) registered by
+// RINGLEADER_* variables) and M sample backends (bin/backend.mjs) registered by
 // writing `backends/<id>` znodes. Used by the end-to-end suite, the chaos suite, the benchmarks
 // and `ringleader demo`.
 //
@@ -19,10 +19,11 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { StatusDocument } from '@ringleader/node';
 import { ClusterAdmin, ZkSession, zkSecurity } from '@ringleader/zk';
-import { startZooKeeper } from './index.js';
 import { freePorts, sleep } from './net.js';
 import type { ZkEnsemble } from './types.js';
+import { startZooKeeper } from './zookeeper.js';
 
 // ------------------------------------------------------------------------------------ types
 
@@ -36,7 +37,7 @@ export interface LocalClusterOptions {
   readonly tickTime?: number;
   /** Use this ensemble instead of starting one (it is not stopped by stop()). */
   readonly zk?: ZkEnsemble;
-  /** Ask the harness for servers that may be killed and paused (never an external ensemble). */
+  /** Ask for ZooKeeper servers that may be killed and paused (never an external ensemble). */
   readonly zkChaos?: boolean;
   /** LB nodes, ids `lb-1`…. Default 3. */
   readonly nodes?: number;
@@ -57,7 +58,7 @@ export interface LocalClusterOptions {
   /** Cluster name. Default `default` on an ensemble started here, else a unique `local-<pid>-<n>`. */
   readonly cluster?: string;
   /**
-   * Cluster credential `user:password`: the harness's own session writes with it (ACLs as
+   * Cluster credential `user:password`: the launcher's own session writes with it (ACLs as
    * in docs/security.md) and every node gets it as RINGLEADER_ZK_AUTH (a node's `nodeEnv`
    * may override it, e.g. with '' for a node without the credential).
    */
@@ -74,40 +75,6 @@ export interface LocalClusterOptions {
    * true). False for clusters where some nodes cannot join the election (no credential).
    */
   readonly awaitEveryRole?: boolean;
-}
-
-/** The subset of a node's GET /status this harness and its callers read. */
-export interface NodeStatus {
-  readonly node: { readonly id: string; readonly mode: ClusterMode; readonly proxyUrl?: string };
-  readonly role: 'candidate' | 'leader' | 'standby';
-  readonly epoch: number | null;
-  readonly serving: boolean;
-  readonly gate: { readonly kind: 'serve' | 'reject' | 'forward' | 'hold'; readonly leaderProxyUrl?: string };
-  readonly lifecycle: string;
-  readonly leader: { readonly id: string; readonly epoch: number; readonly proxyUrl?: string } | null;
-  readonly session: { readonly state: string; readonly timeoutMs: number };
-  readonly snapshot: { readonly version: number; readonly policy: string; readonly backends: number };
-  readonly config: {
-    readonly policy: string;
-    readonly hash: string | null;
-    readonly source: string;
-    readonly version: number;
-    readonly known: boolean;
-    readonly fingerprint: string;
-  };
-  readonly backends: ReadonlyArray<{
-    readonly id: string;
-    readonly host: string;
-    readonly port: number;
-    readonly weight: number;
-    readonly state: 'active' | 'draining';
-    readonly health: string;
-    readonly up: boolean;
-    readonly ewmaMs: number | null;
-    readonly inFlight: number;
-  }>;
-  readonly rejected: ReadonlyArray<{ readonly path?: string; readonly code?: string; readonly id?: string }>;
-  readonly traffic: Readonly<Record<string, number>>;
 }
 
 export interface ExitInfo {
@@ -133,7 +100,7 @@ export interface LocalNode {
   /** Starts the node again on the same ports (extra env merged in); waits until /healthz answers. */
   restart(opts?: { env?: Readonly<Record<string, string>> }): Promise<void>;
   /** GET /status. */
-  status(): Promise<NodeStatus>;
+  status(): Promise<StatusDocument>;
   /** The last lines of its log. */
   logTail(lines?: number): string;
 }
@@ -169,7 +136,7 @@ export interface LocalCluster {
   readonly admin: ClusterAdmin;
   readonly logDir: string;
   /** Every running node's /status (nodes not answering are left out). */
-  statuses(): Promise<Array<{ node: LocalNode; status: NodeStatus }>>;
+  statuses(): Promise<Array<{ node: LocalNode; status: StatusDocument }>>;
   /**
    * Polls until exactly one running node reports role leader and serving (and, in
    * active-passive, no other node serves); resolves with that node.
@@ -198,8 +165,10 @@ function repoRoot(): string {
 }
 
 const ROOT = repoRoot();
+/** The `ringleader` command every LB node runs (`node start`): the checkout's packages/cli. */
 export const CLI_BIN = join(ROOT, 'packages/cli/bin/ringleader.mjs');
-export const BACKEND_SCRIPT = join(ROOT, 'test/fixtures/backend.mjs');
+/** The sample backend: plain node:http, no build (the same file from src/ and from dist/). */
+export const BACKEND_SCRIPT = fileURLToPath(new URL('../bin/backend.mjs', import.meta.url));
 
 const liveChildren = new Set<ManagedProcess>();
 const cleanupDirs = new Set<string>();
@@ -214,7 +183,7 @@ function installExitHook(): void {
   });
 }
 
-/** Child env: ours, minus inherited RINGLEADER_* (RINGLEADER_ZK means something else to the harness). */
+/** Child env: ours, minus inherited RINGLEADER_* (RINGLEADER_ZK means something else to the launcher). */
 function childEnv(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RINGLEADER_')) env[k] = v;
@@ -423,10 +392,10 @@ class NodeProcess implements LocalNode {
     await this.start();
   }
 
-  async status(): Promise<NodeStatus> {
+  async status(): Promise<StatusDocument> {
     const r = await httpGet(`${this.adminUrl}/status`, 2000);
     if (r.status !== 200) throw new Error(`GET ${this.adminUrl}/status → ${r.status}: ${r.text}`);
-    return JSON.parse(r.text) as NodeStatus;
+    return JSON.parse(r.text) as StatusDocument;
   }
 
   logTail(lines = 40): string {
@@ -621,7 +590,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
             }
           }),
       );
-      return all.filter((s): s is { node: NodeProcess; status: NodeStatus } => s !== undefined);
+      return all.filter((s): s is { node: NodeProcess; status: StatusDocument } => s !== undefined);
     };
 
     const waitForBackends = async (
