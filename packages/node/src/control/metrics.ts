@@ -5,12 +5,7 @@
 // Hot path: `backend(id)` returns cached per-backend accumulators (plain numbers); the
 // per-backend series are produced from them at scrape time. Everything else is prom-client.
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import {
-  type LimitReason,
-  type PlaneBackendFigures,
-  type PlaneMetrics,
-  type UpstreamErrorKind,
-} from '../seam.js';
+import type { LimitReason, PlaneBackendFigures, PlaneMetrics, UpstreamErrorKind } from '../seam.js';
 
 export { LEADER_LABEL, type LimitReason, NO_BACKEND_LABEL, type UpstreamErrorKind } from '../seam.js';
 

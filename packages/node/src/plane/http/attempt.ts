@@ -3,8 +3,8 @@
 // header rewrite reads), so the request path allocates little beyond it.
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Backend, RequestFacts, RoutingSnapshot } from '@ringleader/core';
-import type { UpstreamErrorKind } from '../../seam.js';
-import { NO_BACKEND_LABEL } from '../../seam.js';
+import { NO_BACKEND_LABEL, type ServingPermit, type UpstreamErrorKind } from '../../seam.js';
+import type { LeaderTarget } from '../admission.js';
 import type { LazyBody } from './body.js';
 import type { ForwardContext } from './headers.js';
 
@@ -13,6 +13,25 @@ export interface ReplyFromOptions {
   getUpstream?: (request: never, base: string) => string;
   timeout?: number;
 }
+
+/**
+ * What admission made of a request; its kind is the request's phase. Only `serve` has a
+ * snapshot and facts to pick with, only `serve` and `forward` an epoch to stamp, so a request
+ * cannot reach a backend unadmitted or unstamped.
+ */
+export type Route =
+  | { readonly kind: 'arrived' }
+  /** Waiting on a `hold` gate until `until` (performance.now ms). */
+  | { readonly kind: 'held'; readonly until: number }
+  | {
+      readonly kind: 'serve';
+      readonly permit: ServingPermit;
+      readonly snap: RoutingSnapshot;
+      readonly facts: RequestFacts;
+    }
+  | { readonly kind: 'forward'; readonly leader: LeaderTarget; readonly epoch: number; readonly via: string };
+
+export const ARRIVED: Route = Object.freeze({ kind: 'arrived' });
 
 export class Exchange implements ForwardContext {
   // --- IncomingLike (what requestFacts reads): the effective client, not necessarily the peer.
@@ -28,19 +47,12 @@ export class Exchange implements ForwardContext {
   proto: 'http' | 'https';
   host: string | undefined;
   nodeId: string;
-  via: string | undefined = undefined;
 
-  /**
-   * The epoch the current attempt is stamped with, set by admission and nothing else: the
-   * request's permit when this node serves, the leader's epoch on a forwarded hop. Undefined
-   * until admitted, and then the header rewrite refuses to build a request (never unstamped).
-   */
-  stamp: number | undefined = undefined;
+  /** Set by admission and nothing else (see Route). */
+  route: Route = ARRIVED;
 
   /** performance.now() at arrival. */
   readonly start: number;
-  snap: RoutingSnapshot | undefined = undefined;
-  facts: RequestFacts | undefined = undefined;
   /** Backends already tried (and failed) for this request. */
   exclude: Set<string> | undefined = undefined;
   retriesDone = 0;
@@ -54,7 +66,6 @@ export class Exchange implements ForwardContext {
   /** Metrics label: backend id, NO_BACKEND_LABEL or LEADER_LABEL. */
   label: string = NO_BACKEND_LABEL;
   origin = '';
-  forwarding = false;
   attemptStart = 0;
   /** Time to response headers of the current attempt; -1 until they arrive. */
   ttfbMs = -1;
@@ -67,8 +78,6 @@ export class Exchange implements ForwardContext {
   /** The attempt deadline was cut short by the total (requestMs) budget. */
   timeoutIsTotal = false;
   lastKind: UpstreamErrorKind | undefined = undefined;
-  /** performance.now() deadline of a `hold` gate; 0 while not held. */
-  holdUntil = 0;
   /** The response is over (sent or abandoned); late upstream callbacks change nothing. */
   done = false;
 
@@ -92,5 +101,24 @@ export class Exchange implements ForwardContext {
     this.proto = proto;
     this.host = raw.headers.host;
     this.nodeId = nodeId;
+  }
+
+  /** The hop chain sent on when forwarding (ForwardContext). */
+  get via(): string | undefined {
+    return this.route.kind === 'forward' ? this.route.via : undefined;
+  }
+
+  /**
+   * The epoch the current attempt is stamped with: the request's permit when this node serves,
+   * the leader's epoch on a forwarded hop; undefined before admission, and then the header
+   * rewrite refuses to build a request (never unstamped).
+   */
+  get stamp(): number | undefined {
+    const r = this.route;
+    return r.kind === 'serve' ? r.permit.epoch : r.kind === 'forward' ? r.epoch : undefined;
+  }
+
+  get forwarding(): boolean {
+    return this.route.kind === 'forward';
   }
 }

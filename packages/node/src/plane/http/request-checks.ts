@@ -1,3 +1,6 @@
+import type { IncomingMessage } from 'node:http';
+import type { Refusal } from '../admission.js';
+
 // Request checks Node's parser does not make. RFC 9112 §3.2: a server MUST answer 400 to an
 // HTTP/1.1 request with more than one Host field line. Node keeps the first and drops the
 // rest, so a front end and a back end that pick different ones would disagree on the target
@@ -11,4 +14,27 @@ export function hostFieldCount(rawHeaders: readonly string[]): number {
     if (name !== undefined && name.length === 4 && name.toLowerCase() === 'host') n++;
   }
   return n;
+}
+
+/**
+ * The checks every HTTP request (plain or an upgrade) passes before admission: the field count
+ * (Node's parser count is off: see server.ts), a Host on HTTP/1.1, and no second Host.
+ */
+export function checkRequestHead(raw: IncomingMessage, maxHeaderCount: number): Refusal | undefined {
+  if (raw.rawHeaders.length > maxHeaderCount * 2)
+    return {
+      code: 'RL_TOO_MANY_HEADERS',
+      reason: 'header_count',
+      detail: `more than ${maxHeaderCount} header fields`,
+    };
+  const host = raw.headers.host;
+  if (host === undefined && raw.httpVersionMajor === 1 && raw.httpVersionMinor === 1)
+    return {
+      code: 'RL_BAD_REQUEST',
+      reason: 'bad_request',
+      detail: 'HTTP/1.1 request without a Host header',
+    };
+  if (host !== undefined && hostFieldCount(raw.rawHeaders) > 1)
+    return { code: 'RL_BAD_REQUEST', reason: 'bad_request', detail: 'more than one Host header' };
+  return undefined;
 }

@@ -12,13 +12,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { errorBody, NODE_ERRORS, type NodeErrorCode } from '../../errors.js';
 import { LEADER_LABEL, type LimitReason, NO_BACKEND_LABEL, type PlaneMetrics } from '../../seam.js';
+import { type Admission, admit, cachedLeaderTarget, notLeaderBody, type Refusal } from '../admission.js';
 import type { DataPlaneOptions, DataPlaneStats } from '../types.js';
 import { failureAnswer } from './answers.js';
-import type { Exchange } from './attempt.js';
+import { ARRIVED, type Exchange } from './attempt.js';
 import { LazyBody } from './body.js';
 import { type HeaderBag, rewriteRequestHeaders, rewriteResponseHeaders } from './headers.js';
 import { LEASE_LOST, originOf, type UpstreamPools } from './pools.js';
-import { hostFieldCount } from './request-checks.js';
+import { checkRequestHead } from './request-checks.js';
 import { classifyUpstreamError, countsAgainstBackend, shouldRetry } from './retry.js';
 
 /** Default clock of the load and health feeds: monotonic milliseconds. */
@@ -39,8 +40,7 @@ export class ProxyFlow {
   readonly stats: DataPlaneStats;
   #lastSnap: RoutingSnapshot | undefined;
   readonly #originOf = new WeakMap<object, string>();
-  #leaderUrl = '';
-  #leaderOrigin = '';
+  readonly #leaderTarget = cachedLeaderTarget();
   /** Set once the listener is closed: every answer then asks the client to close. */
   announceClose = false;
 
@@ -74,95 +74,95 @@ export class ProxyFlow {
 
   // ---------------------------------------------------------------- entry
   handle(request: FastifyRequest, reply: FastifyReply, ex: Exchange): void {
-    const o = this.#o;
-    const raw = request.raw;
-    const maxHeaders = o.limits.maxHeaderCount ?? 100;
-    if (raw.rawHeaders.length > maxHeaders * 2) {
-      this.#refuse(reply, ex, 'RL_TOO_MANY_HEADERS', 'header_count', `more than ${maxHeaders} header fields`);
-      return;
-    }
-    if (ex.host === undefined && raw.httpVersionMajor === 1 && raw.httpVersionMinor === 1) {
-      this.#refuse(reply, ex, 'RL_BAD_REQUEST', 'bad_request', 'HTTP/1.1 request without a Host header');
-      return;
-    }
-    if (ex.host !== undefined && hostFieldCount(raw.rawHeaders) > 1) {
-      this.#refuse(reply, ex, 'RL_BAD_REQUEST', 'bad_request', 'more than one Host header');
-      return;
-    }
-    const cl = raw.headers['content-length'];
-    ex.hasBody = raw.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0');
-    if (ex.hasBody && (ex.method === 'GET' || ex.method === 'HEAD')) {
-      this.#refuse(
-        reply,
-        ex,
-        'RL_BAD_REQUEST',
-        'bad_request',
-        `a ${ex.method} request with a body is not forwarded`,
-      );
-      return;
-    }
-    const max = o.limits.maxBodyBytes;
-    if (max > 0 && cl !== undefined && Number(cl) > max) {
-      reply.header('connection', 'close');
-      this.#refuse(reply, ex, 'RL_BODY_TOO_LARGE', 'body_size', `content-length ${cl} is over ${max} bytes`);
-      return;
-    }
-
+    const refusal = this.#check(request, ex);
+    if (refusal?.code === 'RL_BODY_TOO_LARGE') reply.header('connection', 'close');
     // Once the listener is closed, every answer asks the client to close: keep-alive clients
     // then reconnect (refused here, so to another node) between requests instead of racing the
     // final close of an idle socket.
     if (this.announceClose) reply.header('connection', 'close');
-    this.#admit(request, reply, ex);
+    this.#admit(request, reply, ex, refusal);
   }
 
-  /** Applies the gate; a `hold` waits for the next gate change (bounded) and applies that one. */
-  #admit(request: FastifyRequest, reply: FastifyReply, ex: Exchange): void {
-    const o = this.#o;
-    const gate = o.seam.gate();
-    switch (gate.kind) {
-      case 'reject':
-        this.#notLeader(reply, ex, gate.reason ?? 'standby', gate.leaderProxyUrl, gate.retryAfterS);
+  /** HTTP's own checks before admission: the head (shared with upgrades), then the body. */
+  #check(request: FastifyRequest, ex: Exchange): Refusal | undefined {
+    const raw = request.raw;
+    const head = checkRequestHead(raw, this.#o.limits.maxHeaderCount ?? 100);
+    if (head !== undefined) return head;
+    const cl = raw.headers['content-length'];
+    ex.hasBody = raw.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0');
+    if (ex.hasBody && (ex.method === 'GET' || ex.method === 'HEAD'))
+      return {
+        code: 'RL_BAD_REQUEST',
+        reason: 'bad_request',
+        detail: `a ${ex.method} request with a body is not forwarded`,
+      };
+    const max = this.#o.limits.maxBodyBytes;
+    if (max > 0 && cl !== undefined && Number(cl) > max)
+      return {
+        code: 'RL_BODY_TOO_LARGE',
+        reason: 'body_size',
+        detail: `content-length ${cl} is over ${max} bytes`,
+      };
+    return undefined;
+  }
+
+  /** Admits (admission.ts) and acts on the verdict; a `hold` waits for the next gate change and admits again. */
+  #admit(request: FastifyRequest, reply: FastifyReply, ex: Exchange, refusal?: Refusal): void {
+    const seam = this.#o.seam;
+    const via = request.raw.headers['x-ringleader-via'];
+    const verdict: Admission = admit(
+      {
+        refusal,
+        via: typeof via === 'string' ? via : undefined,
+        holdUntil: ex.route.kind === 'held' ? ex.route.until : undefined,
+        canWait: seam.waitForGateChange !== undefined,
+        now: performance.now(),
+      },
+      seam.gate(),
+      ex.nodeId,
+      this.#leaderTarget,
+    );
+    switch (verdict.kind) {
+      case 'refuse':
+        this.#refuse(reply, ex, verdict.refusal.code, verdict.refusal.reason, verdict.refusal.detail);
         return;
-      case 'forward':
-        this.#forward(request, reply, ex, gate.leaderProxyUrl, gate.epoch);
+      case 'not-leader':
+        this.#notLeader(reply, ex, verdict);
         return;
       case 'hold': {
-        const now = performance.now();
-        if (ex.holdUntil === 0) ex.holdUntil = now + gate.maxWaitMs;
-        const left = ex.holdUntil - now;
-        if (left < 1 || o.seam.waitForGateChange === undefined) {
-          this.#notLeader(reply, ex, gate.reason, undefined, 1);
-          return;
-        }
+        ex.route = { kind: 'held', until: verdict.until };
         this.stats.held++;
-        o.seam.waitForGateChange(left).then(
-          () => {
-            if (!ex.done) this.#admit(request, reply, ex);
-          },
-          () => {
-            if (!ex.done) this.#notLeader(reply, ex, gate.reason, undefined, 1);
-          },
-        );
+        const again = () => {
+          if (!ex.done) this.#admit(request, reply, ex);
+        };
+        seam.waitForGateChange?.(verdict.until - performance.now()).then(again, again);
         return;
       }
+      case 'forward':
+        ex.route = verdict;
+        ex.label = LEADER_LABEL;
+        ex.origin = verdict.leader.origin;
+        this.pools.want(ex.origin);
+        this.stats.forwarded++;
+        this.#dispatch(request, reply, ex, this.#o.timeouts.requestMs);
+        return;
       case 'serve': {
-        const snap = o.seam.snapshot();
+        const snap = seam.snapshot();
         if (snap !== this.#lastSnap) this.sync(snap);
-        ex.snap = snap;
-        ex.facts = requestFacts(ex);
         // The permit is taken here, once: a request that waited on a `hold` gate is stamped
         // with the epoch of the gate that finally admitted it, not of the one it arrived under.
-        ex.stamp = gate.permit.epoch;
+        ex.route = { kind: 'serve', permit: verdict.permit, snap, facts: requestFacts(ex) };
         this.#attempt(request, reply, ex);
       }
     }
   }
 
   #attempt(request: FastifyRequest, reply: FastifyReply, ex: Exchange): void {
-    const snap = ex.snap!;
-    const b = snap.policy.pick(ex.facts!, ex.exclude);
+    const route = ex.route;
+    if (route.kind !== 'serve') return;
+    const b = route.snap.policy.pick(route.facts, ex.exclude);
     if (b === undefined) {
-      this.#noBackend(reply, ex);
+      this.#noBackend(reply, ex, route.snap);
       return;
     }
     const o = this.#o;
@@ -248,8 +248,13 @@ export class ProxyFlow {
       this.#endAttempt(ex);
       if (ex.done || reply.sent) return;
       this.stats.voidedPermits++;
-      ex.stamp = undefined;
-      if (ex.body?.started) this.#notLeader(reply, ex, 'leadership lease expired', undefined, 1);
+      ex.route = ARRIVED;
+      if (ex.body?.started)
+        this.#notLeader(reply, ex, {
+          reason: 'leadership lease expired',
+          leaderUrl: undefined,
+          retryAfterS: 1,
+        });
       else this.#admit(request, reply, ex);
       return;
     }
@@ -289,7 +294,7 @@ export class ProxyFlow {
       id,
       tried: ex.exclude === undefined ? id : [...ex.exclude, id].join(', '),
       method: ex.method,
-      leaderUrl: ex.forwarding ? this.#leaderUrl : undefined,
+      leaderUrl: ex.route.kind === 'forward' ? ex.route.leader.url : undefined,
       timeouts: this.#o.timeouts,
       maxBodyBytes: this.#o.limits.maxBodyBytes,
       message: error.message,
@@ -334,74 +339,20 @@ export class ProxyFlow {
   }
 
   // ---------------------------------------------------------------- standby
-  #forward(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    ex: Exchange,
-    leaderUrl: string,
-    leaderEpoch: number,
-  ): void {
-    // A hand-over can take a request through two nodes (a standby, then the resigning leader);
-    // a node that sees its own id in the chain, or a third hop, is looking at a loop.
-    const incoming = request.raw.headers['x-ringleader-via'];
-    const chain = typeof incoming === 'string' && incoming !== '' ? incoming.split(',') : [];
-    if (chain.includes(ex.nodeId) || chain.length >= 2) {
-      this.#notLeader(
-        reply,
-        ex,
-        `request was already forwarded by ${chain.join(', ')} (loop guard)`,
-        leaderUrl,
-        1,
-      );
-      return;
-    }
-    if (leaderUrl !== this.#leaderUrl) {
-      let origin = '';
-      try {
-        origin = new URL(leaderUrl).origin;
-      } catch {
-        origin = '';
-      }
-      this.#leaderUrl = leaderUrl;
-      this.#leaderOrigin = origin === 'null' ? '' : origin;
-    }
-    if (this.#leaderOrigin === '') {
-      this.#notLeader(reply, ex, `leader proxy URL ${JSON.stringify(leaderUrl)} is not usable`, undefined, 1);
-      return;
-    }
-    ex.forwarding = true;
-    ex.stamp = leaderEpoch;
-    ex.via = chain.length > 0 ? `${chain.join(',')},${ex.nodeId}` : ex.nodeId;
-    ex.label = LEADER_LABEL;
-    ex.origin = this.#leaderOrigin;
-    this.pools.want(ex.origin);
-    this.stats.forwarded++;
-    this.#dispatch(request, reply, ex, this.#o.timeouts.requestMs);
-  }
-
   #notLeader(
     reply: FastifyReply,
     ex: Exchange,
-    reason: string,
-    leaderUrl: string | undefined,
-    retryAfterS: number,
+    verdict: { reason: string; leaderUrl: string | undefined; retryAfterS: number },
   ): void {
     this.stats.rejected++;
     ex.label = NO_BACKEND_LABEL;
-    reply.header('retry-after', String(retryAfterS)).header('connection', 'close');
-    if (leaderUrl !== undefined) reply.header('x-ringleader-leader', leaderUrl);
-    const body = {
-      code: 'RL_NOT_LEADER',
-      message: `${NODE_ERRORS.RL_NOT_LEADER.message}: ${reason}`,
-      leader: leaderUrl ?? null,
-      retryAfterS,
-    };
-    reply.code(503).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(body));
+    reply.header('retry-after', String(verdict.retryAfterS)).header('connection', 'close');
+    if (verdict.leaderUrl !== undefined) reply.header('x-ringleader-leader', verdict.leaderUrl);
+    reply.code(503).header('content-type', 'application/json; charset=utf-8').send(notLeaderBody(verdict));
   }
 
   // ---------------------------------------------------------------- error replies
-  #noBackend(reply: FastifyReply, ex: Exchange): void {
-    const snap = ex.snap!;
+  #noBackend(reply: FastifyReply, ex: Exchange, snap: RoutingSnapshot): void {
     let why: string;
     if (snap.backends.length === 0) {
       why = 'the cluster has no backends';

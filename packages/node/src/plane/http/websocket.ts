@@ -6,10 +6,11 @@ import type { Duplex } from 'node:stream';
 import { type Backend, requestFacts } from '@ringleader/core';
 import { errorBody, NODE_ERRORS } from '../../errors.js';
 import { LEADER_LABEL, NO_BACKEND_LABEL, type PlaneMetrics, type UpstreamErrorKind } from '../../seam.js';
+import { admit, cachedLeaderTarget, type LeaderTarget, notLeaderBody } from '../admission.js';
 import type { DataPlaneOptions, DataPlaneStats } from '../types.js';
 import { type HeaderBag, rewriteRequestHeaders } from './headers.js';
 import { writeRawResponse } from './raw.js';
-import { hostFieldCount } from './request-checks.js';
+import { checkRequestHead } from './request-checks.js';
 import { countsAgainstBackend, shouldRetry } from './retry.js';
 import { forwardedFor, type TrustedProxies } from './trust.js';
 import { openTunnel, type TunnelPlan, Tunnels, type TunnelTarget } from './tunnel.js';
@@ -25,6 +26,7 @@ export class UpgradeHandler {
   readonly #trust: TrustedProxies;
   readonly #proto: 'http' | 'https';
   readonly #now: () => number;
+  readonly #leaderTarget = cachedLeaderTarget();
 
   constructor(o: DataPlaneOptions, m: PlaneMetrics, stats: DataPlaneStats, trust: TrustedProxies) {
     this.#o = o;
@@ -43,62 +45,60 @@ export class UpgradeHandler {
   /** `holdUntil` is set when the upgrade comes back from waiting on a `hold` gate. */
   handle(req: IncomingMessage, socket: Duplex, head: Buffer, holdUntil?: number): void {
     const o = this.#o;
-    const maxHeaders = o.limits.maxHeaderCount ?? 100;
-    if (req.rawHeaders.length > maxHeaders * 2) {
-      this.#m.limit('header_count');
-      this.#stats.limitRejections++;
-      writeRawResponse(
-        socket,
-        431,
-        errorBody('RL_TOO_MANY_HEADERS', `more than ${maxHeaders} header fields`),
-      );
-      return;
-    }
-    if (req.headers.host === undefined || hostFieldCount(req.rawHeaders) > 1) {
-      this.#m.limit('bad_request');
-      this.#stats.limitRejections++;
-      const why =
-        req.headers.host === undefined
-          ? 'HTTP/1.1 request without a Host header'
-          : 'more than one Host header';
-      writeRawResponse(socket, 400, errorBody('RL_BAD_REQUEST', why));
-      return;
-    }
-    const fwd = forwardedFor(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], this.#trust);
-    const gate = o.seam.gate();
-    if (gate.kind === 'hold') {
-      const now = performance.now();
-      const until = holdUntil ?? now + gate.maxWaitMs;
-      if (until - now >= 1 && o.seam.waitForGateChange !== undefined) {
-        this.#stats.held++;
-        void o.seam.waitForGateChange(until - now).then(() => {
-          if (!socket.destroyed) this.handle(req, socket, head, until);
-        });
+    const via = req.headers['x-ringleader-via'];
+    const verdict = admit(
+      {
+        refusal: checkRequestHead(req, o.limits.maxHeaderCount ?? 100),
+        via: typeof via === 'string' ? via : undefined,
+        holdUntil,
+        canWait: o.seam.waitForGateChange !== undefined,
+        now: performance.now(),
+      },
+      o.seam.gate(),
+      o.nodeId,
+      this.#leaderTarget,
+    );
+    switch (verdict.kind) {
+      case 'refuse': {
+        const { code, reason, detail } = verdict.refusal;
+        this.#m.limit(reason);
+        this.#stats.limitRejections++;
+        writeRawResponse(socket, NODE_ERRORS[code].status, errorBody(code, detail));
         return;
       }
+      case 'not-leader':
+        this.#stats.rejected++;
+        writeRawResponse(socket, 503, notLeaderBody(verdict), {
+          'retry-after': String(verdict.retryAfterS),
+          ...(verdict.leaderUrl ? { 'x-ringleader-leader': verdict.leaderUrl } : {}),
+        });
+        return;
+      case 'hold': {
+        this.#stats.held++;
+        const again = () => {
+          if (!socket.destroyed) this.handle(req, socket, head, verdict.until);
+        };
+        o.seam.waitForGateChange?.(verdict.until - performance.now()).then(again, again);
+        return;
+      }
+      case 'forward':
+        // The tunnel to the leader is plain TCP: an https leader cannot be reached through it.
+        if (verdict.leader.origin.startsWith('https:')) {
+          writeRawResponse(
+            socket,
+            503,
+            errorBody(
+              'RL_LEADER_UNREACHABLE',
+              `websocket forwarding to an https leader (${verdict.leader.url})`,
+            ),
+          );
+          return;
+        }
+        break;
+      case 'serve':
+        break;
     }
-    if (
-      gate.kind === 'reject' ||
-      gate.kind === 'hold' ||
-      (gate.kind === 'forward' && req.headers['x-ringleader-via'] !== undefined)
-    ) {
-      const leader = gate.kind === 'hold' ? undefined : gate.leaderProxyUrl;
-      const retryAfterS = gate.kind === 'reject' ? gate.retryAfterS : 1;
-      const reason = gate.kind === 'forward' ? 'already forwarded (loop guard)' : (gate.reason ?? 'standby');
-      this.#stats.rejected++;
-      writeRawResponse(
-        socket,
-        503,
-        JSON.stringify({
-          code: 'RL_NOT_LEADER',
-          message: `${NODE_ERRORS.RL_NOT_LEADER.message}: ${reason}`,
-          leader: leader ?? null,
-          retryAfterS,
-        }),
-        { 'retry-after': String(retryAfterS), ...(leader ? { 'x-ringleader-leader': leader } : {}) },
-      );
-      return;
-    }
+    const fwd = forwardedFor(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], this.#trust);
     const headers = rewriteRequestHeaders(
       req.headers as HeaderBag,
       {
@@ -107,37 +107,29 @@ export class UpgradeHandler {
         proto: this.#proto,
         host: req.headers.host,
         nodeId: o.nodeId,
-        ...(gate.kind === 'forward' ? { via: o.nodeId } : {}),
+        ...(verdict.kind === 'forward' ? { via: verdict.via } : {}),
       },
-      gate.kind === 'serve' ? gate.permit.epoch : gate.epoch,
+      verdict.kind === 'serve' ? verdict.permit.epoch : verdict.epoch,
     );
-    const plan = gate.kind === 'forward' ? this.#leaderPlan(gate.leaderProxyUrl, headers) : undefined;
-    if (gate.kind === 'forward' && plan === undefined) {
-      writeRawResponse(
-        socket,
-        503,
-        errorBody('RL_LEADER_UNREACHABLE', `unusable leader URL ${gate.leaderProxyUrl}`),
-      );
-      return;
+    let plan: TunnelPlan;
+    if (verdict.kind === 'forward') {
+      plan = this.#leaderPlan(verdict.leader, headers);
+    } else {
+      const facts = requestFacts({
+        remoteAddress: fwd.clientIp,
+        remotePort: req.socket.remotePort,
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+      });
+      const permit = verdict.permit;
+      plan = this.#backendPlan(facts, headers, () => o.seam.permitValid(permit));
     }
-    const facts = requestFacts({
-      remoteAddress: fwd.clientIp,
-      remotePort: req.socket.remotePort,
-      method: req.method,
-      url: req.url,
-      headers: req.headers,
-    });
-    const permit = gate.kind === 'serve' ? gate.permit : undefined;
     openTunnel(
       req,
       socket,
       head,
-      plan ??
-        this.#backendPlan(
-          facts,
-          headers,
-          permit === undefined ? () => true : () => o.seam.permitValid(permit),
-        ),
+      plan,
       { connectMs: o.timeouts.connectMs, now: () => performance.now() },
       this.tunnels,
     );
@@ -208,19 +200,9 @@ export class UpgradeHandler {
     };
   }
 
-  #leaderPlan(leaderUrl: string, headers: HeaderBag): TunnelPlan | undefined {
-    let url: URL;
-    try {
-      url = new URL(leaderUrl);
-    } catch {
-      return undefined;
-    }
-    if (url.protocol !== 'http:') return undefined;
-    const target: TunnelTarget = {
-      id: LEADER_LABEL,
-      host: url.hostname.replace(/^\[|\]$/g, ''),
-      port: Number(url.port || 80),
-    };
+  #leaderPlan(leader: LeaderTarget, headers: HeaderBag): TunnelPlan {
+    const leaderUrl = leader.url;
+    const target: TunnelTarget = { id: LEADER_LABEL, host: leader.host, port: leader.port };
     let used = false;
     return {
       headers,
