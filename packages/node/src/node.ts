@@ -24,22 +24,20 @@ import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import type { NodeConfig } from './config/schema.js';
 import { createAdminServer } from './control/admin/server.js';
-import { installDashboard } from './control/dashboard/index.js';
 import { HealthChecker } from './control/health/checker.js';
 import { createMetrics, type NodeMetrics } from './control/metrics.js';
 import { RoleController } from './control/role/controller.js';
 import { fallbackClusterConfig, RoutingState } from './control/routing.js';
 import { buildStatus } from './control/status.js';
 import { CertificateReloader, loadTls, type ReloadResult, type SecureContextTarget } from './control/tls.js';
+import type { NodeAddresses, NodeView } from './control/view.js';
 import { createDataPlane } from './plane/http/server.js';
 import type { DataPlane } from './plane/types.js';
+import type { DataPlaneStats } from './seam.js';
 
 export const RINGLEADER_VERSION = '0.1.0';
 
-export interface NodeAddresses {
-  readonly proxyUrl: string;
-  readonly adminUrl: string;
-}
+export type { NodeAddresses } from './control/view.js';
 
 export interface StartOptions {
   readonly logger?: Logger;
@@ -47,7 +45,7 @@ export interface StartOptions {
   readonly extendAdmin?: (app: FastifyInstance, node: RingleaderNode) => void | Promise<void>;
 }
 
-export class RingleaderNode {
+export class RingleaderNode implements NodeView {
   readonly config: NodeConfig;
   readonly log: Logger;
   readonly metrics: NodeMetrics;
@@ -177,6 +175,10 @@ export class RingleaderNode {
     return this.#addresses;
   }
 
+  get traffic(): Readonly<DataPlaneStats> {
+    return this.dataPlane.stats;
+  }
+
   /**
    * SIGHUP: re-reads proxy.tls and swaps the pair in for new handshakes (open connections keep
    * theirs); a bad pair keeps the one in force and is logged (RL_TLS_RELOAD_FAILED). tls.ts.
@@ -227,8 +229,8 @@ export class RingleaderNode {
       },
       ...(config.admin.token ? { token: config.admin.token } : {}),
       logger: this.log,
+      // The dashboard (GET /, /events, /dashboard/*) is installed here by process.ts.
       extend: async (app: FastifyInstance) => {
-        installDashboard(app, this); // GET /, /events, /dashboard/* (see dashboard/index.ts)
         await opts.extendAdmin?.(app, this);
       },
     });

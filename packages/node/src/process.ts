@@ -2,6 +2,7 @@
 // problem), start, and turn signals into a graceful stop. Used by `ringleader node start`.
 import { pino } from 'pino';
 import { ConfigError, loadNodeConfig } from './config/load.js';
+import { installDashboard } from './control/dashboard/index.js';
 import { RingleaderNode, type StartOptions } from './node.js';
 
 export interface RunOptions extends StartOptions {
@@ -55,7 +56,14 @@ export async function runNode(opts: RunOptions = {}): Promise<RingleaderNode | u
   process.on('unhandledRejection', (err) => node.log.error({ err }, 'unhandled rejection'));
 
   try {
-    await node.start(opts);
+    await node.start({
+      ...opts,
+      // The operator dashboard on the admin port (control/dashboard/index.ts).
+      extendAdmin: async (app, n) => {
+        installDashboard(app, n);
+        await opts.extendAdmin?.(app, n);
+      },
+    });
   } catch (err) {
     node.log.fatal({ err, code: (err as { code?: string }).code }, 'node could not start');
     await node.stop('start failed').catch(() => {});

@@ -130,3 +130,22 @@ export interface PlaneMetrics {
   /** Drops every series of a backend that left the cluster. */
   forget(id: string): void;
 }
+
+/** Live counters of one data plane (for /status and tests). */
+export interface DataPlaneStats {
+  requests: number;
+  inFlight: number;
+  retries: number;
+  noBackend: number;
+  rejected: number;
+  forwarded: number;
+  /** Times a request waited on a `hold` gate. */
+  held: number;
+  /** Admitted requests whose permit was void at the write (re-admitted, nothing sent). */
+  voidedPermits: number;
+  upstreamErrors: number;
+  limitRejections: number;
+  tunnels: number;
+  /** Open upstream pools (one per backend origin, plus the leader's while forwarding). */
+  readonly pools: number;
+}

@@ -1,12 +1,12 @@
 // The /status document: what an operator (or `ringleader status`, or the dashboard) needs to
 // see at a glance. Secrets never appear here: no token, no ZooKeeper credential.
 import { configFingerprint, formatHashSource } from '@ringleader/core';
-import type { RingleaderNode } from '../node.js';
+import type { NodeView } from './view.js';
 
 /** The /status document (GET /status on the admin port), as `ringleader status`, the dashboard and tests read it. */
 export type StatusDocument = ReturnType<typeof buildStatus>;
 
-export function buildStatus(node: RingleaderNode) {
+export function buildStatus(node: NodeView) {
   const snap = node.routing.snapshot;
   const cfg = node.routing.config;
   const now = performance.now();
@@ -64,7 +64,7 @@ export function buildStatus(node: RingleaderNode) {
       inFlight: node.load.inFlight(b.id),
     })),
     rejected: membership?.rejected ?? [],
-    traffic: { ...node.dataPlane.stats },
+    traffic: { ...node.traffic },
     at: new Date().toISOString(),
     uptimeS: Math.round(now / 1000),
   };

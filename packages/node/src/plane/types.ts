@@ -3,7 +3,7 @@
 import type { RoutingSnapshot } from '@ringleader/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { LoadFeed, PassiveHealthFeed, PlaneMetrics, Seam } from '../seam.js';
+import type { DataPlaneStats, LoadFeed, PassiveHealthFeed, PlaneMetrics, Seam } from '../seam.js';
 
 export interface DataPlaneTimeouts {
   /** TCP connect to a backend, per attempt; a timeout counts as a connect failure (retried). */
@@ -58,24 +58,7 @@ export interface DataPlaneOptions {
   readonly now?: () => number;
 }
 
-/** Live counters of one data plane (for /status and tests). */
-export interface DataPlaneStats {
-  requests: number;
-  inFlight: number;
-  retries: number;
-  noBackend: number;
-  rejected: number;
-  forwarded: number;
-  /** Times a request waited on a `hold` gate. */
-  held: number;
-  /** Admitted requests whose permit was void at the write (re-admitted, nothing sent). */
-  voidedPermits: number;
-  upstreamErrors: number;
-  limitRejections: number;
-  tunnels: number;
-  /** Open upstream pools (one per backend origin, plus the leader's while forwarding). */
-  readonly pools: number;
-}
+export type { DataPlaneStats } from '../seam.js';
 
 export interface DataPlane {
   readonly app: FastifyInstance;

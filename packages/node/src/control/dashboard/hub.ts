@@ -3,8 +3,8 @@
 // SSE stream pushes. Built when the admin server is, stopped before it closes.
 import { configFingerprint, formatHashSource, type RoutingSnapshot } from '@ringleader/core';
 import { clusterPaths, readChildrenWithData, sortContenders } from '@ringleader/zk';
-import type { RingleaderNode } from '../../node.js';
 import { buildStatus } from '../status.js';
+import type { NodeView } from '../view.js';
 import { mergeBackends } from './backends.js';
 import { wireNodeEvents } from './node-events.js';
 import {
@@ -32,7 +32,7 @@ export interface DashboardOptions {
 const SUMMARY_EVENTS = 50;
 
 export class DashboardHub {
-  readonly node: RingleaderNode;
+  readonly node: NodeView;
   readonly timeline: Timeline;
   readonly traffic: TrafficSampler;
   readonly view: ClusterView;
@@ -44,7 +44,7 @@ export class DashboardHub {
   #pollTimer: NodeJS.Timeout | undefined;
   #stopped = false;
 
-  constructor(node: RingleaderNode, o: DashboardOptions = {}) {
+  constructor(node: NodeView, o: DashboardOptions = {}) {
     this.node = node;
     this.#o = o;
     this.timeline = new Timeline({ node: node.config.nodeId, boot: node.startedAt.getTime() });

@@ -6,7 +6,7 @@
 //   GET /dashboard/node.json   this node's summary, which peers fetch to build their frames
 // plus CORS for the admin API limited to the cluster's own admin origins (see cors.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RingleaderNode } from '../../node.js';
+import type { NodeView } from '../view.js';
 import { ASSET_DIR, ASSET_NAME, type Asset, loadAssets, PAGE_HEADERS } from './assets.js';
 import { allowedOrigin, CORS_PREFLIGHT_HEADERS } from './cors.js';
 import { DashboardHub, type DashboardOptions } from './hub.js';
@@ -28,7 +28,7 @@ function sendAsset(reply: FastifyReply, asset: Asset | undefined, name: string) 
 /** Adds the dashboard's routes to an admin server; returns the hub (stopped when the app closes). */
 export function installDashboard(
   app: FastifyInstance,
-  node: RingleaderNode,
+  node: NodeView,
   opts: DashboardOptions = {},
 ): DashboardHub {
   const hub = new DashboardHub(node, opts).start();

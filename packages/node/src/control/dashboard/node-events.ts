@@ -3,8 +3,8 @@
 // and config changes. Returns one function that unsubscribes everything.
 import type { Backend, HealthEvent } from '@ringleader/core';
 import type { ConfigRejection, ConfigSnapshot, MembershipSnapshot, RejectedBackend } from '@ringleader/zk';
-import type { RingleaderNode } from '../../node.js';
 import type { RoleEvent } from '../role/controller.js';
+import type { NodeView } from '../view.js';
 import type { Timeline } from './timeline.js';
 
 const str = (v: unknown): string => (v === undefined || v === null ? '?' : String(v));
@@ -121,7 +121,7 @@ export class HealthBatcher {
   }
 }
 
-export function wireNodeEvents(node: RingleaderNode, timeline: Timeline): () => void {
+export function wireNodeEvents(node: NodeView, timeline: Timeline): () => void {
   const offs: Array<() => void> = [];
   offs.push(
     node.roles.onEvent((e) => {

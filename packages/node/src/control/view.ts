@@ -1,0 +1,40 @@
+// What observers of a node (/status, the dashboard, its event feed) may read of it: a narrow
+// view, so they depend on the parts they show and not on the node that wires them (node.ts
+// implements it; nothing here imports node.ts).
+import type { HealthTable, LoadTracker } from '@ringleader/core';
+import type { ConfigWatcher, MembershipWatcher, ZkSession } from '@ringleader/zk';
+import type { Logger } from 'pino';
+import type { NodeConfig } from '../config/schema.js';
+import type { DataPlaneStats } from '../seam.js';
+import type { HealthChecker } from './health/checker.js';
+import type { NodeMetrics } from './metrics.js';
+import type { RoleController } from './role/controller.js';
+import type { RoutingState } from './routing.js';
+
+export interface NodeAddresses {
+  readonly proxyUrl: string;
+  readonly adminUrl: string;
+}
+
+export interface NodeView {
+  readonly config: NodeConfig;
+  readonly log: Logger;
+  readonly startedAt: Date;
+  /** Known once the node listens. */
+  readonly addresses: NodeAddresses | undefined;
+  readonly roles: Pick<
+    RoleController,
+    'role' | 'epoch' | 'leader' | 'facts' | 'gate' | 'isServing' | 'onEvent'
+  >;
+  /** The dashboard reads the registry and election children through it. */
+  readonly session: ZkSession;
+  readonly routing: Pick<RoutingState, 'snapshot' | 'config'>;
+  readonly membership: Pick<MembershipWatcher, 'current' | 'on' | 'off'>;
+  readonly configWatch: Pick<ConfigWatcher, 'current' | 'on' | 'off'>;
+  readonly health: Pick<HealthTable, 'state' | 'isUp'>;
+  readonly load: Pick<LoadTracker, 'ewmaMs' | 'inFlight'>;
+  readonly checker: Pick<HealthChecker, 'onTransition'>;
+  readonly metrics: Pick<NodeMetrics, 'registry'>;
+  /** The data plane's live counters. */
+  readonly traffic: Readonly<DataPlaneStats>;
+}
