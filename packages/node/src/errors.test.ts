@@ -1,4 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CORE_ERRORS } from '@ringleader/core';
+import { ZK_ERRORS } from '@ringleader/zk';
 import { describe, expect, it } from 'vitest';
 import { errorBody, NODE_ERRORS, nodeError } from './errors.js';
 
@@ -26,5 +30,21 @@ describe('node error catalogue', () => {
       code: 'RL_BODY_TOO_LARGE',
       message: 'request body is larger than the limit: limit 10 bytes',
     });
+  });
+
+  it("has every code the node's sources use in a catalogue (node, or core/zk for codes they own)", () => {
+    const known = new Set([
+      ...Object.keys(NODE_ERRORS),
+      ...Object.keys(CORE_ERRORS),
+      ...Object.keys(ZK_ERRORS),
+    ]);
+    const src = fileURLToPath(new URL('.', import.meta.url));
+    const unknown: string[] = [];
+    for (const f of readdirSync(src, { recursive: true }) as string[]) {
+      if (!f.endsWith('.ts') || f.endsWith('.test.ts')) continue;
+      for (const m of readFileSync(join(src, f), 'utf8').matchAll(/['"`](RL_[A-Z0-9_]+)['"`]/g))
+        if (!known.has(m[1] as string)) unknown.push(`${f}: ${m[1]}`);
+    }
+    expect(unknown).toEqual([]);
   });
 });

@@ -17,6 +17,13 @@ export const NODE_ERRORS = {
   RL_BAD_REQUEST: { status: 400, message: 'malformed or ambiguous request' },
   RL_METHOD_NOT_ALLOWED: { status: 405, message: 'method is not proxied' },
   RL_INTERNAL: { status: 500, message: 'unexpected error in the proxy' },
+  RL_CLIENT_ABORTED: { status: 499, message: 'the client closed the connection while sending the body' },
+  RL_LEASE_LOST: { status: 503, message: 'the serving permit became void before the request was written' },
+  RL_UNFENCED: { status: 503, message: 'a request reached the upstream without a serving permit' },
+  RL_ADMIN_UNAUTHORISED: { status: 401, message: 'a valid bearer token is required' },
+  RL_ADMIN_NOT_FOUND: { status: 404, message: 'no such admin endpoint' },
+  RL_ADMIN_ERROR: { status: 500, message: 'the admin action failed' },
+  RL_ADMIN_BUSY: { status: 503, message: 'too many dashboard streams open on this node' },
   RL_TLS_RELOAD_FAILED: {
     status: 500,
     message: 'TLS key or certificate refused; the pair in force is kept',

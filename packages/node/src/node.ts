@@ -2,6 +2,8 @@
 // health checks, the data plane and the admin listener, wired so that data flows one way:
 // watch → validated snapshot → atomic swap → pick per request. Nothing on the request path
 // awaits ZooKeeper.
+import { on } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HealthTable, LoadTracker } from '@ringleader/core';
 import {
   ClusterAdmin,
@@ -350,24 +352,18 @@ export class RingleaderNode implements NodeView {
   }
 
   /** Resolves once the leader znode names another node (or after `ms`). */
-  #successorKnown(ms: number): Promise<void> {
+  async #successorKnown(ms: number): Promise<void> {
     const named = () => {
       const l = this.leaderWatch.current;
       return l !== null && l.id !== this.config.nodeId;
     };
-    if (named()) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.leaderWatch.off('leader', check);
-        resolve();
-      };
-      const check = () => {
-        if (named()) done();
-      };
-      const timer = setTimeout(done, ms);
-      this.leaderWatch.on('leader', check);
-    });
+    if (named()) return;
+    try {
+      for await (const _ of on(this.leaderWatch, 'leader', { signal: AbortSignal.timeout(ms) }))
+        if (named()) return;
+    } catch {
+      // The timeout: the session close hands over instead.
+    }
   }
 
   async #stop(reason: string): Promise<void> {
@@ -417,8 +413,6 @@ export class RingleaderNode implements NodeView {
 const DRAIN_ANNOUNCE_MS = 1000;
 
 const CONFIG_SOURCES: readonly ConfigSource[] = ['znode', 'last-good', 'fallback', 'unknown'];
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The address peers and clients can reach for a listen host (0.0.0.0 is not one). */
 function advertisedHost(host: string, configured: string | undefined): string {

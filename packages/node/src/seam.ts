@@ -93,6 +93,12 @@ export const NO_BACKEND_LABEL = '_none';
 /** Label used for requests a standby forwarded to the leader. */
 export const LEADER_LABEL = '_leader';
 
+/**
+ * The clock of the load and health feeds, in ms: monotonic (what core's LoadTracker and
+ * HealthTable callers must use on both sides of the seam).
+ */
+export const monotonicNow = (): number => performance.now();
+
 /** In-flight counts and response times for least-* policies (core's LoadTracker fits). */
 export interface LoadFeed {
   onStart(id: string): void;

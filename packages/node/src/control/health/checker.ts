@@ -9,14 +9,11 @@
 // check finished, so a slow check never overlaps the next. A backend removed (or moved to
 // another host:port) mid-check has its result dropped. `draining` backends are checked like
 // any other: they must stay healthy while their requests finish.
-import { performance } from 'node:perf_hooks';
 import type { Backend, HealthCheckConfig, HealthEvent, HealthTable } from '@ringleader/core';
 import type { Logger } from 'pino';
+import { monotonicNow } from '../../seam.js';
 import type { NodeMetrics } from '../metrics.js';
 import { probe as httpProbe, type ProbeResult, type ProbeSettings, type ProbeTarget } from './probe.js';
-
-/** Default clock of the load and health feeds: monotonic milliseconds. */
-const monotonicNow = (): number => performance.now();
 
 export type CheckSettings = Pick<HealthCheckConfig, 'path' | 'intervalMs' | 'timeoutMs' | 'expectStatus'>;
 

@@ -13,10 +13,12 @@
 // is checked when a request arrives; a resignation, or a process freeze (SIGSTOP, long GC, VM
 // pause), between that check and the write would otherwise let a deposed leader send an
 // admitted request, stamped with its old epoch, after a new leader's.
+
 import { DecoratorHandler, type Dispatcher, Pool } from 'undici';
+import type { NodeErrorCode } from '../../errors.js';
 
 /** Code of the error a guarded request is aborted with. */
-export const LEASE_LOST = 'RL_LEASE_LOST';
+export const LEASE_LOST: NodeErrorCode = 'RL_LEASE_LOST';
 
 type StartHandler = Dispatcher.DispatchHandler & {
   onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void;

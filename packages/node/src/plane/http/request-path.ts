@@ -11,7 +11,13 @@ import { type RoutingSnapshot, requestFacts } from '@ringleader/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { errorBody, NODE_ERRORS, type NodeErrorCode } from '../../errors.js';
-import { LEADER_LABEL, type LimitReason, NO_BACKEND_LABEL, type PlaneMetrics } from '../../seam.js';
+import {
+  LEADER_LABEL,
+  type LimitReason,
+  monotonicNow,
+  NO_BACKEND_LABEL,
+  type PlaneMetrics,
+} from '../../seam.js';
 import { type Admission, admit, cachedLeaderTarget, notLeaderBody, type Refusal } from '../admission.js';
 import type { DataPlaneOptions, DataPlaneStats } from '../types.js';
 import { failureAnswer } from './answers.js';
@@ -21,9 +27,6 @@ import { type HeaderBag, rewriteRequestHeaders, rewriteResponseHeaders } from '.
 import { LEASE_LOST, originOf, type UpstreamPools } from './pools.js';
 import { checkRequestHead } from './request-checks.js';
 import { classifyUpstreamError, countsAgainstBackend, shouldRetry } from './retry.js';
-
-/** Default clock of the load and health feeds: monotonic milliseconds. */
-const monotonicNow = (): number => performance.now();
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -34,7 +34,6 @@ export function classifyUpstreamError(err: unknown): UpstreamErrorKind {
     const code = typeof e.code === 'string' ? e.code : '';
     if (code === 'RL_BODY_TOO_LARGE') return 'body_limit';
     if (code === 'RL_CLIENT_ABORTED') return 'client_abort';
-    if (code === 'RL_TOTAL_TIMEOUT') return 'total_timeout';
     if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connect_timeout';
     if (code === 'UND_ERR_HEADERS_TIMEOUT') return 'headers_timeout';
     // ETIMEDOUT from connect() is a connect timeout; later it is a dead socket.

@@ -5,7 +5,13 @@ import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { type Backend, requestFacts } from '@ringleader/core';
 import { errorBody, NODE_ERRORS } from '../../errors.js';
-import { LEADER_LABEL, NO_BACKEND_LABEL, type PlaneMetrics, type UpstreamErrorKind } from '../../seam.js';
+import {
+  LEADER_LABEL,
+  monotonicNow,
+  NO_BACKEND_LABEL,
+  type PlaneMetrics,
+  type UpstreamErrorKind,
+} from '../../seam.js';
 import { admit, cachedLeaderTarget, type LeaderTarget, notLeaderBody } from '../admission.js';
 import type { DataPlaneOptions, DataPlaneStats } from '../types.js';
 import { type HeaderBag, rewriteRequestHeaders } from './headers.js';
@@ -14,9 +20,6 @@ import { checkRequestHead } from './request-checks.js';
 import { countsAgainstBackend, shouldRetry } from './retry.js';
 import { forwardedFor, type TrustedProxies } from './trust.js';
 import { openTunnel, type TunnelPlan, Tunnels, type TunnelTarget } from './tunnel.js';
-
-/** Default clock of the load and health feeds: monotonic milliseconds. */
-const monotonicNow = (): number => performance.now();
 
 export class UpgradeHandler {
   readonly tunnels = new Tunnels();
