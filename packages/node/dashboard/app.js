@@ -1,5 +1,5 @@
 // The ringleader dashboard: renders `cluster` frames from a node's /events stream (see
-// packages/node/src/dashboard/). Plain ES modules, no framework and no build step; every
+// packages/node/src/control/dashboard/). Plain ES modules, no framework and no build step; every
 // value from the server goes into the page through textContent, never as HTML.
 import { Connection } from './connection.js';
 import { colorFor, drawChart, drawRing, ringArcs, setPalette, weightArcs } from './draw.js';

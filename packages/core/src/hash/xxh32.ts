@@ -2,7 +2,7 @@
 // string. Chosen by benchmark over the native (@node-rs/xxhash) and WebAssembly
 // (xxhash-wasm) builds: for the short keys that dominate routing (IPs, ids,
 // 10–40 bytes) crossing into native or wasm code costs more than hashing the
-// bytes here (figures in docs/policies-part-b.md). Math.imul and 32-bit integer
+// bytes here (figures in docs/policies.md and test/bench/hash-candidates.mjs). Math.imul and 32-bit integer
 // ops make the result identical on every engine and machine, which the ring
 // relies on: every node must place the same points.
 //

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** packages/node/dashboard/, from both src/dashboard (tests) and dist/dashboard (built). */
+/** packages/node/dashboard/, from both src/control/dashboard (tests) and dist/control/dashboard (built). */
 export const ASSET_DIR = fileURLToPath(new URL('../../../dashboard/', import.meta.url));
 
 const TYPES: Record<string, string> = {

@@ -1,5 +1,5 @@
 // The proxy port: fastify + @fastify/http-proxy (reply-from/undici underneath) on live routing
-// snapshots. See flow.ts for the request path, upgrade.ts for websockets.
+// snapshots. See request-path.ts for the request path, websocket.ts and tunnel.ts for websockets.
 //
 // Pools follow snapshots: each request compares the snapshot it read with the last one seen
 // (one identity check) and, on a change, closes the pools of backends that left — gracefully,
@@ -82,7 +82,7 @@ export function createDataPlane(o: DataPlaneOptions): DataPlane {
   const serverOptions: ServerOptions = {
     maxHeaderSize: o.limits.maxHeaderBytes,
     insecureHTTPParser: false,
-    // Checked in flow.ts instead, so the 400 carries the JSON error body like every other.
+    // Checked in request-checks.ts instead, so the 400 carries the JSON error body like every other.
     requireHostHeader: false,
     requestTimeout: t.requestMs,
     headersTimeout: t.requestMs,
@@ -143,7 +143,7 @@ export function createDataPlane(o: DataPlaneOptions): DataPlane {
   app.decorateRequest('rl', null);
   // Bodies are streamed, never parsed: fastify's built-in text/plain and JSON parsers would
   // buffer them (and defeat the body limit and retry logic). @fastify/http-proxy then adds
-  // pass-through parsers; flow.ts hands the raw stream to each attempt through a LazyBody.
+  // pass-through parsers; request-path.ts hands the raw stream to each attempt through a LazyBody.
   app.removeAllContentTypeParsers();
   const send = (reply: FastifyReply, code: NodeErrorCode, detail: string) =>
     reply

@@ -1,5 +1,5 @@
 // Decides where a websocket upgrade goes (gate, snapshot, policy) and keeps the books for it;
-// upgrade.ts moves the bytes. Non-websocket upgrades (h2c) are answered as plain HTTP.
+// tunnel.ts moves the bytes. Non-websocket upgrades (h2c) are answered as plain HTTP.
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
