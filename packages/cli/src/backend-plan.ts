@@ -1,6 +1,13 @@
 // The pure half of `ringleader backend`: flags → a validated payload or patch (checked by the
 // core codec BEFORE any ZooKeeper call), and the list as a table or JSON.
-import { type Backend, type BackendInput, checkBackendId, encodeBackend, unwrap } from '@ringleader/core';
+import {
+  type Backend,
+  type BackendInput,
+  backendFields,
+  checkBackendId,
+  encodeBackend,
+  unwrap,
+} from '@ringleader/core';
 import { type BackendPatch, type MembershipSnapshot, validateBackendId } from '@ringleader/zk';
 import { parseMeta, parseNumber } from './flags.js';
 import { dash, hostPort, renderTable } from './table.js';
@@ -67,19 +74,6 @@ export function planBackendPatch(id: string, flags: BackendFlags): BackendPatch 
 export function describeBackend(b: Backend): string {
   const zone = b.zone === undefined ? '' : ` zone ${b.zone}`;
   return `${hostPort(b.host, b.port)} weight ${b.weight} ${b.state}${zone}`;
-}
-
-/** What every JSON view of a backend starts with, an absent zone as null. */
-export function backendFields(b: Backend) {
-  return {
-    id: b.id,
-    host: b.host,
-    port: b.port,
-    weight: b.weight,
-    state: b.state,
-    zone: b.zone ?? null,
-    format: b.format,
-  };
 }
 
 export function backendJson(b: Backend): Record<string, unknown> {

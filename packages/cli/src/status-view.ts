@@ -5,10 +5,15 @@
 // of ZooKeeper's membership version and the same config fingerprint — ZooKeeper's config's
 // when that is valid, else the one most nodes hold (a node that starts into an invalid config
 // must have learnt the cluster's last good one).
-import { configFingerprint, formatHashSource, HASH_POLICIES } from '@ringleader/core';
+import {
+  type BackendFields,
+  backendFields,
+  configFingerprint,
+  formatHashSource,
+  HASH_POLICIES,
+} from '@ringleader/core';
 import type { StatusDocument } from '@ringleader/node';
 import type { ClusterStatus } from '@ringleader/zk';
-import { backendFields } from './backend-plan.js';
 import { dash, hostPort, renderTable } from './table.js';
 
 /** Every field, at every depth, may be missing. */
@@ -63,14 +68,7 @@ export interface NodeView {
   readonly disagreement: string | null;
 }
 
-export interface BackendView {
-  readonly id: string;
-  readonly host: string;
-  readonly port: number;
-  readonly weight: number;
-  readonly state: string;
-  readonly zone: string | null;
-  readonly format: string;
+export interface BackendView extends BackendFields {
   /** Health as each reachable node sees it ('-' when the backend is not in its snapshot). */
   readonly health: Readonly<Record<string, string>>;
 }

@@ -1,3 +1,4 @@
+export { type BackendFields, backendFields } from './backend-fields.js';
 export { configFingerprint, stableStringify } from './canonical.js';
 export {
   type BackendInput,

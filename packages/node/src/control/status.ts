@@ -1,6 +1,6 @@
 // The /status document: what an operator (or `ringleader status`, or the dashboard) needs to
 // see at a glance. Secrets never appear here: no token, no ZooKeeper credential.
-import { configFingerprint, formatHashSource } from '@ringleader/core';
+import { backendFields, configFingerprint, formatHashSource } from '@ringleader/core';
 import type { NodeView } from './view.js';
 
 /** The /status document (GET /status on the admin port), as `ringleader status`, the dashboard and tests read it. */
@@ -52,12 +52,7 @@ export function buildStatus(node: NodeView) {
       fingerprint: configFingerprint(cfg),
     },
     backends: snap.backends.map((b) => ({
-      id: b.id,
-      host: b.host,
-      port: b.port,
-      weight: b.weight,
-      state: b.state,
-      zone: b.zone ?? null,
+      ...backendFields(b),
       health: node.health.state(b.id),
       up: node.health.isUp(b.id),
       ewmaMs: roundOrNull(node.load.ewmaMs(b.id)),

@@ -2,15 +2,11 @@
 // health from this node's snapshot; latency from the nodes that proxy (the leader, or every
 // node in active-active); in-flight requests and the last minute's traffic summed over nodes;
 // and how many nodes consider each backend up.
+import type { BackendFields } from '@ringleader/core';
 import type { BackendLoad, NodeSummary } from './peers.js';
 
-export interface BackendRowInput {
-  readonly id: string;
-  readonly host: string;
-  readonly port: number;
-  readonly weight: number;
+export interface BackendRowInput extends Omit<BackendFields, 'format' | 'state'> {
   readonly state: string;
-  readonly zone: string | null;
   readonly health: string;
   readonly up: boolean;
 }
