@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { RingleaderError } from '@ringleader/core';
 import { parse as parseYaml } from 'yaml';
+import { NODE_ERRORS } from '../errors.js';
 import { CONFIG_LEAVES, type ConfigIssue, type NodeConfig, validateNodeConfig } from './schema.js';
 
 /** Environment variables and the config key each sets, read off the schema (each leaf's `env`). */
@@ -21,7 +22,9 @@ export class ConfigError extends RingleaderError {
 
   constructor(issues: readonly ConfigIssue[], file?: string) {
     const lines = issues.map((i) => `  - ${i.key} (${i.source}): ${i.message}`);
-    super('RL_BAD_NODE_CONFIG', `invalid node configuration:\n${lines.join('\n')}`, {
+    const { message, status } = NODE_ERRORS.RL_BAD_NODE_CONFIG;
+    super('RL_BAD_NODE_CONFIG', `${message}:\n${lines.join('\n')}`, {
+      status,
       ...(file ? { path: file } : {}),
       ...(issues[0] ? { field: issues[0].key } : {}),
     });
