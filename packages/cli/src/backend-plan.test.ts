@@ -47,10 +47,17 @@ describe('planBackendAdd (validated by the core codec before ZooKeeper)', () => 
   it.each([
     ['a/b', 'RL_BAD_BACKEND_ID'],
     ['..', 'RL_BAD_BACKEND_ID'],
-    ['has:colon', 'RL_ZK_BAD_PATH'], // valid for the codec, not one of our znode names
+    ['has space', 'RL_BAD_BACKEND_ID'],
   ])('refuses the id %j (%s)', (id, code) => {
     expect(thrown(() => planBackendAdd(id, { host: 'h', port: '80' })).code).toBe(code);
   });
+
+  it.each(['has:colon', '10.0.0.5:8080', 'member_0000000007'])(
+    'accepts the id %j: one backend-id rule (core BACKEND_ID) for the codec, the zk paths and the CLI',
+    (id) => {
+      expect(planBackendAdd(id, { host: 'h', port: '80' })).toMatchObject({ host: 'h', port: 80 });
+    },
+  );
 });
 
 describe('planBackendPatch', () => {

@@ -8,7 +8,7 @@ import {
   encodeBackend,
   unwrap,
 } from '@ringleader/core';
-import { type BackendPatch, type MembershipSnapshot, validateBackendId } from '@ringleader/zk';
+import type { BackendPatch, MembershipSnapshot } from '@ringleader/zk';
 import { parseMeta, parseNumber } from './flags.js';
 import { dash, hostPort, renderTable } from './table.js';
 
@@ -20,10 +20,9 @@ export interface BackendFlags {
   readonly meta?: readonly string[];
 }
 
-/** The id must be a valid backend id (core) and a valid znode name of ours (zk paths). */
+/** The id must be a valid backend id: core's one rule (BACKEND_ID), which zk paths apply too. */
 export function checkId(id: string): string {
-  unwrap(checkBackendId(id));
-  return validateBackendId(id);
+  return unwrap(checkBackendId(id));
 }
 
 /** `backend add`: the payload to create, already validated by encodeBackend. */

@@ -1,6 +1,7 @@
 // Pure parsing of the flags every command shares (--zk, --cluster, --timeout and the ZooKeeper
 // credential from the environment) and of numbers and key=value lists. Ranges of payload
 // fields are NOT checked here: the core codec is the one authority on those.
+import { ZK_CONNECT } from '@ringleader/core';
 import { validateClusterName } from '@ringleader/zk';
 import { CliError, usage } from './errors.js';
 
@@ -29,8 +30,6 @@ export interface ZkTarget {
   readonly backendAuth?: string;
 }
 
-// host[:port] entries, comma-separated, optional chroot. The default port is 2181.
-const CONNECT_RE = /^[^\s,/:]+(:\d{1,5})?(,[^\s,/:]+(:\d{1,5})?)*(\/\S*)?$/;
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A number as typed; the codec decides whether it is in range (and an integer). */
@@ -84,9 +83,8 @@ export function resolveZkTarget(
   readFile: (path: string) => string,
 ): ZkTarget {
   const connect = (flags.zk ?? nonEmpty(env.RINGLEADER_ZK) ?? DEFAULT_ZK).trim();
-  if (!CONNECT_RE.test(connect)) {
-    throw usage(`invalid --zk ${JSON.stringify(connect)}: expected host:port[,host:port...][/chroot]`, 'zk');
-  }
+  const bad = ZK_CONNECT.problem(connect); // the one rule, shared with the node config
+  if (bad !== undefined) throw usage(`invalid --zk ${bad}`, 'zk');
   const cluster = flags.cluster ?? nonEmpty(env.RINGLEADER_CLUSTER) ?? DEFAULT_CLUSTER;
   validateClusterName(cluster); // RL_ZK_BAD_PATH, exit 2
   const timeoutMs =

@@ -5,7 +5,6 @@ export {
   checkBackendId,
   decodeBackend,
   encodeBackend,
-  MAX_BACKEND_ID_LENGTH,
   MAX_META_DEPTH,
   MAX_PAYLOAD_BYTES,
   MAX_WEIGHT,
@@ -39,6 +38,16 @@ export {
   HealthTable,
 } from './health.js';
 export { type BackendLoadSummary, type LoadOptions, type LoadSummary, LoadTracker } from './load.js';
+export {
+  BACKEND_ID,
+  CLUSTER_NAME,
+  DEFAULT_ZK_PORT,
+  MAX_BACKEND_ID_LENGTH,
+  MAX_NAME_LENGTH,
+  type NameRule,
+  NODE_ID,
+  ZK_CONNECT,
+} from './names.js';
 export {
   type ConsistentHashOptions,
   type ConsistentHashPolicy,

@@ -1,5 +1,5 @@
-// The error catalogue of @ringleader/node: every code the data plane answers with, its meaning
-// and HTTP status. docs/errors.md documents each code (section "Node"); a test keeps the two in step.
+// The error catalogue of @ringleader/node: every code the data plane, the configuration loader
+// and the admin API report, its meaning and HTTP status. docs/errors.md documents each code (section "Node"); a test keeps the two in step.
 import { type CatalogueErrorFactory, catalogueError } from '@ringleader/core';
 
 export const NODE_ERRORS = {
@@ -20,14 +20,16 @@ export const NODE_ERRORS = {
   RL_CLIENT_ABORTED: { status: 499, message: 'the client closed the connection while sending the body' },
   RL_LEASE_LOST: { status: 503, message: 'the serving permit became void before the request was written' },
   RL_UNFENCED: { status: 503, message: 'a request reached the upstream without a serving permit' },
-  RL_ADMIN_UNAUTHORISED: { status: 401, message: 'a valid bearer token is required' },
-  RL_ADMIN_NOT_FOUND: { status: 404, message: 'no such admin endpoint' },
-  RL_ADMIN_ERROR: { status: 500, message: 'the admin action failed' },
-  RL_ADMIN_BUSY: { status: 503, message: 'too many dashboard streams open on this node' },
   RL_TLS_RELOAD_FAILED: {
     status: 500,
     message: 'TLS key or certificate refused; the pair in force is kept',
   },
+  // Configuration and admin API (docs/errors.md, "Node (configuration and admin API)").
+  RL_BAD_NODE_CONFIG: { status: 400, message: 'invalid node configuration' },
+  RL_ADMIN_UNAUTHORISED: { status: 401, message: 'a valid bearer token is required for this action' },
+  RL_ADMIN_NOT_FOUND: { status: 404, message: 'no such admin endpoint' },
+  RL_ADMIN_ERROR: { status: 500, message: 'admin action failed' },
+  RL_ADMIN_BUSY: { status: 503, message: 'too many dashboard streams open on this node' },
 } as const;
 
 export type NodeErrorCode = keyof typeof NODE_ERRORS;

@@ -1,33 +1,28 @@
 // The znode layout, the public contract of docs/zookeeper.md ("The znode layout"):
 //   /ringleader/<cluster>/{nodes,election,leader,backends,config,config-last-good,stats}
+// Names are checked by core's rules (names.ts; documented in docs/zookeeper.md, "Names").
+import { BACKEND_ID, CLUSTER_NAME, type NameRule, NODE_ID } from '@ringleader/core';
 import { zkError } from './errors.js';
 
 export const ROOT = '/ringleader';
 
-/** Cluster names, node ids and backend ids: one znode name, safe in URLs, shells and JSON. */
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-function checkName(kind: string, value: string): string {
-  if (typeof value !== 'string' || !NAME_RE.test(value) || value === '.' || value === '..') {
-    throw zkError(
-      'RL_ZK_BAD_PATH',
-      `${kind} ${JSON.stringify(value)} must be 1..128 of [A-Za-z0-9._-], starting with a letter or digit`,
-      { field: kind },
-    );
-  }
+/** Throws RL_ZK_BAD_PATH (field `kind`) when `value` breaks `rule`: one of core's name rules. */
+function checkName(kind: string, rule: NameRule, value: string): string {
+  const problem = rule.problem(value);
+  if (problem !== undefined) throw zkError('RL_ZK_BAD_PATH', `${kind} ${problem}`, { field: kind });
   return value;
 }
 
 export function validateClusterName(name: string): string {
-  return checkName('cluster', name);
+  return checkName('cluster', CLUSTER_NAME, name);
 }
 
 export function validateNodeId(id: string): string {
-  return checkName('nodeId', id);
+  return checkName('nodeId', NODE_ID, id);
 }
 
 export function validateBackendId(id: string): string {
-  return checkName('backendId', id);
+  return checkName('backendId', BACKEND_ID, id);
 }
 
 export interface ClusterPaths {

@@ -25,12 +25,12 @@
 // with a code and, for payload problems, the offending field.
 
 import { coreError, RingleaderError } from '../errors.js';
+import { BACKEND_ID, show } from '../names.js';
 import { err, ok, type Result } from '../result.js';
 import type { Backend, BackendState, PayloadFormat } from '../types.js';
 
 /** Largest payload accepted from a znode or file (bytes of UTF-8). */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
-export const MAX_BACKEND_ID_LENGTH = 255;
 export const MAX_WEIGHT = 1000;
 /** Deepest nesting accepted inside meta, labels, payload and additionalEndpoints. */
 export const MAX_META_DEPTH = 32;
@@ -102,65 +102,16 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Shows a bad value in a message without echoing 64 KiB of it. */
-export function show(v: unknown): string {
-  let s: string;
-  try {
-    s = v === undefined ? 'undefined' : (JSON.stringify(v) ?? String(v));
-  } catch {
-    s = String(v);
-  }
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
+export { show };
 
 // ---- backend ids ----------------------------------------------------------
 
-// ZooKeeper forbids \u0000-\u001f, \u007f-\u009f, \ud800-\uf8ff and \ufff0-\uffff in
-// names; we also refuse whitespace and zero-width characters, so an id is safe as a
-// CLI argument, a log field and a metrics label. An explicit list, not \p{...}
-// classes, so every Node version (ICU data) gives the same answer.
-function hasBadIdChar(id: string): boolean {
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
-    if (
-      c <= 0x20 || // controls and space
-      c === 0x2f || // '/'
-      (c >= 0x7f && c <= 0xa0) || // DEL, C1 controls, no-break space
-      c === 0x1680 ||
-      (c >= 0x2000 && c <= 0x200f) || // spaces, zero-width characters, direction marks
-      (c >= 0x2028 && c <= 0x202f) ||
-      c === 0x205f ||
-      c === 0x3000 ||
-      (c >= 0xd800 && c <= 0xf8ff) || // surrogates and private use (ZooKeeper)
-      c === 0xfeff ||
-      c >= 0xfff0 // specials (ZooKeeper)
-    ) {
-      return true;
-    }
-  }
-  return false;
-}
-
-/** Checks a backend id (znode name): non-empty, ≤ 255 chars, no '/', not '.'/'..', printable. */
+/** Checks a backend id (znode name) against the one rule, BACKEND_ID in names.ts. */
 export function checkBackendId(id: unknown, path?: string): Result<string> {
+  const problem = BACKEND_ID.problem(id);
+  if (problem === undefined) return ok(id as string);
   const opts = { field: 'id', ...(path === undefined ? {} : { path }) };
-  if (typeof id !== 'string' || id.length === 0) {
-    return err(coreError('RL_BAD_BACKEND_ID', 'id must be a non-empty string', opts));
-  }
-  if (id.length > MAX_BACKEND_ID_LENGTH) {
-    return err(coreError('RL_BAD_BACKEND_ID', `id is longer than ${MAX_BACKEND_ID_LENGTH} characters`, opts));
-  }
-  if (id === '.' || id === '..') return err(coreError('RL_BAD_BACKEND_ID', `id may not be "${id}"`, opts));
-  if (hasBadIdChar(id)) {
-    return err(
-      coreError(
-        'RL_BAD_BACKEND_ID',
-        `id ${show(id)} contains '/', whitespace, a control character or a character ZooKeeper forbids`,
-        opts,
-      ),
-    );
-  }
-  return ok(id);
+  return err(coreError('RL_BAD_BACKEND_ID', `id ${problem}`, opts));
 }
 
 // ---- field validation -----------------------------------------------------

@@ -9,7 +9,9 @@
 // RL_UNKNOWN_POLICY for `policy`, RL_BAD_HASH_SOURCE for anything under `hash`
 // (including its absence under a hash policy), RL_BAD_CONFIG (with `field`) for
 // the rest; RL_BAD_JSON / RL_PAYLOAD_TOO_LARGE from the payload reader. Never throws.
+// The checks are one zod schema (CLUSTER_CONFIG_SCHEMA, below); pure, no I/O.
 
+import * as z from 'zod';
 import { type CoreErrorCode, coreError, RingleaderError } from '../errors.js';
 import { err, ok, type Result } from '../result.js';
 import type { ClusterConfig, HashSource, HealthCheckConfig, OutlierConfig, PolicyName } from '../types.js';
@@ -87,31 +89,6 @@ class Invalid {
 
 function fail(field: string, detail: string, code: CoreErrorCode = 'RL_BAD_CONFIG'): never {
   throw new Invalid(code, field, detail);
-}
-
-function section(o: Record<string, unknown>, key: string, keys: readonly string[]): Record<string, unknown> {
-  const v = o[key];
-  if (v === undefined || v === null) return {};
-  if (!isPlainObject(v)) fail(key, `must be an object (got ${show(v)})`);
-  for (const k of Object.keys(v)) {
-    if (!keys.includes(k)) fail(`${key}.${k}`, `unknown field (expected ${keys.join(', ')})`);
-  }
-  return v;
-}
-
-function int(
-  o: Record<string, unknown>,
-  key: string,
-  field: string,
-  def: number,
-  [min, max]: readonly number[],
-) {
-  const v = o[key];
-  if (v === undefined || v === null) return def;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min! || v > max!) {
-    fail(field, `must be an integer ${min}..${max} (got ${show(v)})`);
-  }
-  return v;
 }
 
 export function isPrime(n: number): boolean {
@@ -217,116 +194,221 @@ function hashField(v: unknown): HashSource | undefined {
 }
 
 // ---- the config -----------------------------------------------------------
+//
+// One zod schema (CLUSTER_CONFIG_SCHEMA) holds every field, bound, default and message. zod
+// reports every problem; the codec keeps its contract of one error, the first in reading
+// order (unknown keys of a level before its fields, fields in schema order), with the codes
+// above. Hash sources keep their parser (shared with parseHashSource, the short form).
 
-const TOP_KEYS = ['policy', 'hash', 'ring', 'maglev', 'lrt', 'healthCheck', 'outlier', 'retries'];
+const absent = (v: unknown) => (v === null ? undefined : v);
+const opt = <T extends z.ZodType>(schema: T) => z.preprocess(absent, schema);
+
+/** Known keys of each level, by dotted prefix ('' for the top). */
+const LEVEL_KEYS = new Map<string, readonly string[]>();
+
+function section<S extends z.core.$ZodLooseShape>(name: string, shape: S) {
+  LEVEL_KEYS.set(`${name}.`, Object.keys(shape));
+  return z.preprocess(
+    (v) => v ?? {},
+    z.strictObject(shape, {
+      error: (iss) =>
+        iss.code === 'invalid_type' ? `must be an object (got ${show(iss.input)})` : undefined,
+    }),
+  );
+}
+
+function intIn([min, max]: readonly [number, number]) {
+  const error = (iss: { input?: unknown }) => `must be an integer ${min}..${max} (got ${show(iss.input)})`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+/** A rule across fields, checked even when other fields are wrong (the order picks the first). */
+function across<T>(key: string, holds: (v: T) => boolean, message: (v: T) => string) {
+  const params: z.core.$ZodCustomParams = {
+    path: [key],
+    when: () => true,
+    error: (iss) => message(iss.input as T),
+  };
+  return [(v: unknown) => typeof v !== 'object' || v === null || holds(v as T), params] as const;
+}
+
+const B = CONFIG_BOUNDS;
+const D = DEFAULT_CLUSTER_CONFIG;
+const [STATUS_LO, STATUS_HI] = B.status;
+const okStatus = (x: unknown) =>
+  typeof x === 'number' && Number.isInteger(x) && x >= STATUS_LO && x <= STATUS_HI;
+type Num = Record<string, unknown>;
+
+const hashSchema = z.unknown().transform((v, ctx): HashSource | undefined => {
+  try {
+    return hashField(v);
+  } catch (e) {
+    if (!(e instanceof Invalid)) throw e;
+    ctx.issues.push({ code: 'custom', message: e.detail, path: e.field.split('.').slice(1), input: v });
+    return z.NEVER;
+  }
+});
+
+const TOP_SHAPE = {
+  policy: opt(
+    z.enum(POLICY_NAMES as unknown as readonly [PolicyName, ...PolicyName[]], {
+      error: (iss) =>
+        iss.input === undefined
+          ? `is required (${POLICY_NAMES.join(', ')})`
+          : `${show(iss.input)} is not one of ${POLICY_NAMES.join(', ')}`,
+    }),
+  ),
+  hash: opt(hashSchema),
+  ring: section('ring', {
+    vnodes: opt(intIn(B.vnodes).default(D.ring.vnodes)),
+    loadFactor: opt(
+      z
+        .number({ error: (iss) => loadFactorMessage(iss.input) })
+        .gt(B.loadFactor[0], { error: (iss) => loadFactorMessage(iss.input) })
+        .lte(B.loadFactor[1], { error: (iss) => loadFactorMessage(iss.input) })
+        .optional(),
+    ),
+  }),
+  maglev: section('maglev', {
+    tableSize: opt(
+      intIn(B.tableSize)
+        .refine(isPrime, { error: (iss) => `must be prime (got ${iss.input})` })
+        .optional(),
+    ),
+  }),
+  lrt: section('lrt', { decayMs: opt(intIn(B.decayMs).default(D.lrt.decayMs)) }),
+  healthCheck: section('healthCheck', {
+    path: opt(
+      z
+        .string({ error: (iss) => checkPathMessage(iss.input) })
+        .regex(/^\/[\x21-\x7e]{0,1023}$/, { error: (iss) => checkPathMessage(iss.input) })
+        .default(D.healthCheck.path),
+    ),
+    intervalMs: opt(intIn(B.intervalMs).default(D.healthCheck.intervalMs)),
+    timeoutMs: opt(intIn(B.timeoutMs).default(D.healthCheck.timeoutMs)),
+    rise: opt(intIn(B.rise).default(D.healthCheck.rise)),
+    fall: opt(intIn(B.fall).default(D.healthCheck.fall)),
+    expectStatus: opt(
+      z
+        .unknown()
+        .refine(
+          (es) =>
+            Array.isArray(es) && es.length === 2 && okStatus(es[0]) && okStatus(es[1]) && es[0] <= es[1],
+          {
+            error: (iss) =>
+              `must be [min, max] with ${STATUS_LO} ≤ min ≤ max ≤ ${STATUS_HI} (got ${show(iss.input)})`,
+          },
+        )
+        .transform((es): readonly [number, number] => [
+          (es as number[])[0] as number,
+          (es as number[])[1] as number,
+        ])
+        .default(D.healthCheck.expectStatus),
+    ),
+  }).refine(
+    ...across<Num>(
+      'timeoutMs',
+      (h) =>
+        !(typeof h.timeoutMs === 'number' && typeof h.intervalMs === 'number') || h.timeoutMs <= h.intervalMs,
+      (h) => `(${h.timeoutMs}) must not exceed healthCheck.intervalMs (${h.intervalMs})`,
+    ),
+  ),
+  outlier: section('outlier', {
+    consecutiveFailures: opt(intIn(B.consecutiveFailures).default(D.outlier.consecutiveFailures)),
+    baseEjectionMs: opt(intIn(B.baseEjectionMs).default(D.outlier.baseEjectionMs)),
+    maxEjectionMs: opt(intIn(B.maxEjectionMs).default(D.outlier.maxEjectionMs)),
+  }).refine(
+    ...across<Num>(
+      'maxEjectionMs',
+      (o) =>
+        !(typeof o.maxEjectionMs === 'number' && typeof o.baseEjectionMs === 'number') ||
+        o.maxEjectionMs >= o.baseEjectionMs,
+      (o) => `(${o.maxEjectionMs}) must be ≥ outlier.baseEjectionMs (${o.baseEjectionMs})`,
+    ),
+  ),
+  retries: opt(intIn(B.retries).default(D.retries)),
+};
+LEVEL_KEYS.set('', Object.keys(TOP_SHAPE));
+
+function loadFactorMessage(v: unknown): string {
+  return `must be a number > ${B.loadFactor[0]} and ≤ ${B.loadFactor[1]} (got ${show(v)})`;
+}
+
+function checkPathMessage(v: unknown): string {
+  return `must start with '/' and hold ≤ 1024 printable ASCII characters, no spaces (got ${show(v)})`;
+}
+
+/** The cluster `config` payload: every field, bound, default and message. Pure. */
+export const CLUSTER_CONFIG_SCHEMA = z
+  .strictObject(TOP_SHAPE, {
+    error: (iss) =>
+      iss.code === 'invalid_type' ? `config must be a JSON object (got ${show(iss.input)})` : undefined,
+  })
+  .refine(
+    ...across<Num>(
+      'hash',
+      (c) =>
+        !(typeof c.policy === 'string' && HASH_POLICIES.has(c.policy as PolicyName)) || c.hash !== undefined,
+      (c) => `is required by policy ${String(c.policy)} (${HASH_FORMS})`,
+    ),
+  )
+  .transform((v): ClusterConfig => {
+    const config: { -readonly [K in keyof ClusterConfig]: ClusterConfig[K] } = {
+      policy: v.policy as PolicyName,
+      ring:
+        v.ring.loadFactor === undefined
+          ? { vnodes: v.ring.vnodes }
+          : { vnodes: v.ring.vnodes, loadFactor: v.ring.loadFactor },
+      maglev: v.maglev.tableSize === undefined ? {} : { tableSize: v.maglev.tableSize },
+      lrt: { decayMs: v.lrt.decayMs },
+      healthCheck: v.healthCheck as HealthCheckConfig,
+      outlier: v.outlier as OutlierConfig,
+      retries: v.retries,
+    };
+    if (v.hash !== undefined) config.hash = v.hash;
+    return deepFreeze(config);
+  });
+
+/** Where an issue sits in reading order: a level's unknown keys first, then its fields in order. */
+function rank(iss: z.core.$ZodIssue): number[] {
+  const out: number[] = [];
+  let prefix = '';
+  for (const seg of iss.path) {
+    const keys = LEVEL_KEYS.get(prefix);
+    out.push(keys ? keys.indexOf(String(seg)) : 0);
+    prefix = `${prefix}${String(seg)}.`;
+  }
+  if (iss.code === 'unrecognized_keys') out.push(-1);
+  return out;
+}
+
+function earlier(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++)
+    if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
+  return a.length - b.length;
+}
+
+/** The first problem, as the codec's one error: field, detail and code. */
+function firstInvalid(issues: readonly z.core.$ZodIssue[]): Invalid {
+  const iss = [...issues].sort((a, b) => earlier(rank(a), rank(b)))[0];
+  if (iss === undefined) return new Invalid('RL_BAD_CONFIG', '$', 'is invalid');
+  const at = iss.path.map(String).join('.');
+  let field = at === '' ? '$' : at;
+  let detail = iss.message;
+  if (iss.code === 'unrecognized_keys') {
+    field = at === '' ? String(iss.keys[0]) : `${at}.${String(iss.keys[0])}`;
+    detail = `unknown field (expected ${(LEVEL_KEYS.get(at === '' ? '' : `${at}.`) ?? []).join(', ')})`;
+  }
+  if (field === 'hash' || field.startsWith('hash.')) return new Invalid('RL_BAD_HASH_SOURCE', field, detail);
+  if (field === 'policy' && !detail.startsWith('is required'))
+    return new Invalid('RL_UNKNOWN_POLICY', field, detail);
+  return new Invalid('RL_BAD_CONFIG', field, detail);
+}
 
 function configOf(v: unknown): ClusterConfig {
-  if (!isPlainObject(v)) fail('$', `config must be a JSON object (got ${show(v)})`);
-  for (const k of Object.keys(v)) {
-    if (!TOP_KEYS.includes(k)) fail(k, `unknown field (expected ${TOP_KEYS.join(', ')})`);
-  }
-  const B = CONFIG_BOUNDS;
-  const D = DEFAULT_CLUSTER_CONFIG;
-
-  if (v.policy === undefined || v.policy === null) fail('policy', `is required (${POLICY_NAMES.join(', ')})`);
-  if (typeof v.policy !== 'string' || !(POLICY_NAMES as readonly string[]).includes(v.policy)) {
-    fail('policy', `${show(v.policy)} is not one of ${POLICY_NAMES.join(', ')}`, 'RL_UNKNOWN_POLICY');
-  }
-  const policy = v.policy as PolicyName;
-
-  const hash = hashField(v.hash);
-  if (HASH_POLICIES.has(policy) && hash === undefined) {
-    fail('hash', `is required by policy ${policy} (${HASH_FORMS})`, 'RL_BAD_HASH_SOURCE');
-  }
-
-  const r = section(v, 'ring', ['vnodes', 'loadFactor']);
-  const vnodes = int(r, 'vnodes', 'ring.vnodes', D.ring.vnodes, B.vnodes);
-  let loadFactor: number | undefined;
-  if (r.loadFactor !== undefined && r.loadFactor !== null) {
-    const lf = r.loadFactor;
-    if (typeof lf !== 'number' || !Number.isFinite(lf) || lf <= B.loadFactor[0] || lf > B.loadFactor[1]) {
-      fail(
-        'ring.loadFactor',
-        `must be a number > ${B.loadFactor[0]} and ≤ ${B.loadFactor[1]} (got ${show(lf)})`,
-      );
-    }
-    loadFactor = lf;
-  }
-
-  const m = section(v, 'maglev', ['tableSize']);
-  let tableSize: number | undefined;
-  if (m.tableSize !== undefined && m.tableSize !== null) {
-    tableSize = int(m, 'tableSize', 'maglev.tableSize', 0, B.tableSize);
-    if (!isPrime(tableSize)) fail('maglev.tableSize', `must be prime (got ${tableSize})`);
-  }
-
-  const l = section(v, 'lrt', ['decayMs']);
-  const decayMs = int(l, 'decayMs', 'lrt.decayMs', D.lrt.decayMs, B.decayMs);
-
-  const h = section(v, 'healthCheck', ['path', 'intervalMs', 'timeoutMs', 'rise', 'fall', 'expectStatus']);
-  const dh = D.healthCheck;
-  let checkPath = dh.path;
-  if (h.path !== undefined && h.path !== null) {
-    if (typeof h.path !== 'string' || !/^\/[\x21-\x7e]{0,1023}$/.test(h.path)) {
-      fail(
-        'healthCheck.path',
-        `must start with '/' and hold ≤ 1024 printable ASCII characters, no spaces (got ${show(h.path)})`,
-      );
-    }
-    checkPath = h.path;
-  }
-  const intervalMs = int(h, 'intervalMs', 'healthCheck.intervalMs', dh.intervalMs, B.intervalMs);
-  const timeoutMs = int(h, 'timeoutMs', 'healthCheck.timeoutMs', dh.timeoutMs, B.timeoutMs);
-  if (timeoutMs > intervalMs) {
-    fail('healthCheck.timeoutMs', `(${timeoutMs}) must not exceed healthCheck.intervalMs (${intervalMs})`);
-  }
-  const rise = int(h, 'rise', 'healthCheck.rise', dh.rise, B.rise);
-  const fall = int(h, 'fall', 'healthCheck.fall', dh.fall, B.fall);
-  let expectStatus = dh.expectStatus;
-  if (h.expectStatus !== undefined && h.expectStatus !== null) {
-    const es = h.expectStatus;
-    const [lo, hi] = B.status;
-    const okStatus = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= lo && x <= hi;
-    if (!Array.isArray(es) || es.length !== 2 || !okStatus(es[0]) || !okStatus(es[1]) || es[0] > es[1]) {
-      fail('healthCheck.expectStatus', `must be [min, max] with ${lo} ≤ min ≤ max ≤ ${hi} (got ${show(es)})`);
-    }
-    expectStatus = [es[0], es[1]];
-  }
-  const healthCheck: HealthCheckConfig = { path: checkPath, intervalMs, timeoutMs, rise, fall, expectStatus };
-
-  const o = section(v, 'outlier', ['consecutiveFailures', 'baseEjectionMs', 'maxEjectionMs']);
-  const dout = D.outlier;
-  const outlier: OutlierConfig = {
-    consecutiveFailures: int(
-      o,
-      'consecutiveFailures',
-      'outlier.consecutiveFailures',
-      dout.consecutiveFailures,
-      B.consecutiveFailures,
-    ),
-    baseEjectionMs: int(o, 'baseEjectionMs', 'outlier.baseEjectionMs', dout.baseEjectionMs, B.baseEjectionMs),
-    maxEjectionMs: int(o, 'maxEjectionMs', 'outlier.maxEjectionMs', dout.maxEjectionMs, B.maxEjectionMs),
-  };
-  if (outlier.maxEjectionMs < outlier.baseEjectionMs) {
-    fail(
-      'outlier.maxEjectionMs',
-      `(${outlier.maxEjectionMs}) must be ≥ outlier.baseEjectionMs (${outlier.baseEjectionMs})`,
-    );
-  }
-
-  const retries = int(v, 'retries', 'retries', D.retries, B.retries);
-
-  const config: { -readonly [K in keyof ClusterConfig]: ClusterConfig[K] } = {
-    policy,
-    ring: loadFactor === undefined ? { vnodes } : { vnodes, loadFactor },
-    maglev: tableSize === undefined ? {} : { tableSize },
-    lrt: { decayMs },
-    healthCheck,
-    outlier,
-    retries,
-  };
-  if (hash !== undefined) config.hash = hash;
-  return deepFreeze(config);
+  const r = CLUSTER_CONFIG_SCHEMA.safeParse(v);
+  if (r.success) return r.data;
+  throw firstInvalid(r.error.issues);
 }
 
 /** Validates an already-parsed config value (a file, a test). Never throws; the result is deeply frozen. */

@@ -4,61 +4,27 @@
 import { readFileSync } from 'node:fs';
 import { RingleaderError } from '@ringleader/core';
 import { parse as parseYaml } from 'yaml';
-import { type ConfigIssue, type NodeConfig, validateNodeConfig } from './schema.js';
+import { NODE_ERRORS } from '../errors.js';
+import { CONFIG_LEAVES, type ConfigIssue, type NodeConfig, validateNodeConfig } from './schema.js';
 
-/** Environment variables and the config key each sets. Names in the issue come first. */
-export const ENV_KEYS: ReadonlyArray<readonly [env: string, key: string]> = [
-  ['RINGLEADER_NODE_ID', 'nodeId'],
-  ['RINGLEADER_CLUSTER', 'cluster'],
-  ['RINGLEADER_ADVERTISE_HOST', 'advertiseHost'],
-  ['RINGLEADER_ZK', 'zookeeper.connect'],
-  ['RINGLEADER_SESSION_TIMEOUT_MS', 'zookeeper.sessionTimeoutMs'],
-  ['RINGLEADER_ZK_AUTH', 'zookeeper.auth'],
-  ['RINGLEADER_ZK_READ_ACL', 'zookeeper.readAcl'],
-  ['RINGLEADER_ZK_BACKEND_AUTH', 'zookeeper.backendAuth'],
-  ['RINGLEADER_PROXY_LISTEN', 'proxy.listen'],
-  ['RINGLEADER_TLS_KEY_FILE', 'proxy.tls.keyFile'],
-  ['RINGLEADER_TLS_CERT_FILE', 'proxy.tls.certFile'],
-  ['RINGLEADER_ADMIN_LISTEN', 'admin.listen'],
-  ['RINGLEADER_ADMIN_TOKEN', 'admin.token'],
-  ['RINGLEADER_MODE', 'mode'],
-  ['RINGLEADER_STANDBY', 'standby'],
-  ['RINGLEADER_ON_COORDINATOR_LOSS', 'onCoordinatorLoss'],
-  ['RINGLEADER_POLICY', 'routing.policy'],
-  ['RINGLEADER_HASH', 'routing.hash'],
-  ['RINGLEADER_RETRIES', 'retries'],
-  ['RINGLEADER_CONNECT_TIMEOUT_MS', 'timeouts.connectMs'],
-  ['RINGLEADER_HEADERS_TIMEOUT_MS', 'timeouts.headersMs'],
-  ['RINGLEADER_IDLE_TIMEOUT_MS', 'timeouts.idleMs'],
-  ['RINGLEADER_REQUEST_TIMEOUT_MS', 'timeouts.requestMs'],
-  ['RINGLEADER_MAX_HEADER_BYTES', 'limits.maxHeaderBytes'],
-  ['RINGLEADER_MAX_BODY_BYTES', 'limits.maxBodyBytes'],
-  ['RINGLEADER_MAX_HEADER_COUNT', 'limits.maxHeaderCount'],
-  ['RINGLEADER_MAX_CONNECTIONS_PER_IP', 'limits.maxConnectionsPerIp'],
-  ['RINGLEADER_TRUSTED_PROXIES', 'trustedProxies'],
-  ['RINGLEADER_EXPOSE_BACKEND_HEADER', 'exposeBackendHeader'],
-  ['RINGLEADER_DRAIN_TIMEOUT_MS', 'drainTimeoutMs'],
-  ['RINGLEADER_ON_PROMOTE', 'hooks.onPromote'],
-  ['RINGLEADER_ON_DEMOTE', 'hooks.onDemote'],
-  ['RINGLEADER_VIP_ADDRESS', 'vip.address'],
-  ['RINGLEADER_VIP_INTERFACE', 'vip.interface'],
-  ['RINGLEADER_LOG_LEVEL', 'log.level'],
-  ['RINGLEADER_ACCESS_LOG', 'log.access'],
-];
+/** Environment variables and the config key each sets, read off the schema (each leaf's `env`). */
+export const ENV_KEYS: ReadonlyArray<readonly [env: string, key: string]> = Object.freeze(
+  CONFIG_LEAVES.map((l) => Object.freeze([l.meta.env, l.key] as const)),
+);
 
 /** Secrets may come from a file named by `<VAR>_FILE`, so they never sit in a process listing. */
-const SECRET_FILE_VARS: ReadonlyArray<readonly [env: string, key: string]> = [
-  ['RINGLEADER_ZK_AUTH_FILE', 'zookeeper.auth'],
-  ['RINGLEADER_ZK_BACKEND_AUTH_FILE', 'zookeeper.backendAuth'],
-  ['RINGLEADER_ADMIN_TOKEN_FILE', 'admin.token'],
-];
+const SECRET_FILE_VARS: ReadonlyArray<readonly [env: string, key: string]> = CONFIG_LEAVES.filter(
+  (l) => l.meta.secretFile === true,
+).map((l) => [`${l.meta.env}_FILE`, l.key] as const);
 
 export class ConfigError extends RingleaderError {
   readonly issues: readonly ConfigIssue[];
 
   constructor(issues: readonly ConfigIssue[], file?: string) {
     const lines = issues.map((i) => `  - ${i.key} (${i.source}): ${i.message}`);
-    super('RL_BAD_NODE_CONFIG', `invalid node configuration:\n${lines.join('\n')}`, {
+    const { message, status } = NODE_ERRORS.RL_BAD_NODE_CONFIG;
+    super('RL_BAD_NODE_CONFIG', `${message}:\n${lines.join('\n')}`, {
+      status,
       ...(file ? { path: file } : {}),
       ...(issues[0] ? { field: issues[0].key } : {}),
     });

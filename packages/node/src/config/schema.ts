@@ -1,65 +1,27 @@
 // The node's own configuration (file + RINGLEADER_* environment), validated in one pass so an
 // operator sees every mistake at once, each named by key and expected form.
-import type { HashSource, PolicyName } from '@ringleader/core';
-import { POLICY_NAMES, parseHashSource } from '@ringleader/core';
-
-export type Mode = 'active-passive' | 'active-active';
-export type StandbyBehaviour = 'reject' | 'forward';
-export type CoordinatorLossBehaviour = 'stop-serving' | 'keep-serving';
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+//
+// One declarative schema (NODE_CONFIG_SCHEMA, zod) is the single spelling of the config:
+//   - the TypeScript type NodeConfig is its output type;
+//   - the environment mapping (ENV_KEYS, the `<VAR>_FILE` secrets) is read off the `env`
+//     metadata each leaf carries (ENV_REGISTRY), walking the schema;
+//   - the checks, defaults and messages are the leaves' own;
+//   - docs/configuration.md's table is kept in step by a test walking the same schema.
+// Name rules (nodeId, cluster, zookeeper.connect) are core's (names.ts), as everywhere else.
+import type { NameRule, PolicyName } from '@ringleader/core';
+import {
+  CLUSTER_NAME,
+  HASH_POLICIES,
+  NODE_ID,
+  POLICY_NAMES,
+  parseHashSource,
+  ZK_CONNECT,
+} from '@ringleader/core';
+import * as z from 'zod';
 
 export interface ListenAddress {
   readonly host: string;
   readonly port: number;
-}
-
-export interface NodeConfig {
-  readonly nodeId: string;
-  readonly cluster: string;
-  /** Host peers and clients use to reach this node, written into its znodes (default: the listen host, or 127.0.0.1 for a wildcard). */
-  readonly advertiseHost?: string;
-  readonly zookeeper: {
-    readonly connect: string;
-    readonly sessionTimeoutMs: number;
-    /** Digest credential `user:password`, read from a file or the environment, never the command line. */
-    readonly auth?: string;
-    /**
-     * With `auth`: who may read the cluster's znodes — anyone (`open`, default) or only the
-     * credentials (`restricted`). See docs/security.md.
-     */
-    readonly readAcl?: 'open' | 'restricted';
-    /** With `auth`: the backend-registration credential `user:password` granted create/delete on backends/. */
-    readonly backendAuth?: string;
-  };
-  readonly proxy: {
-    readonly listen: ListenAddress;
-    readonly tls?: { readonly keyFile: string; readonly certFile: string };
-  };
-  readonly admin: { readonly listen: ListenAddress; readonly token?: string };
-  readonly mode: Mode;
-  readonly standby: StandbyBehaviour;
-  readonly onCoordinatorLoss: CoordinatorLossBehaviour;
-  /** Used when the cluster `config` znode is absent. */
-  readonly routing: { readonly policy: PolicyName; readonly hash?: HashSource };
-  readonly retries: number;
-  readonly timeouts: {
-    readonly connectMs: number;
-    readonly headersMs: number;
-    readonly idleMs: number;
-    readonly requestMs: number;
-  };
-  readonly limits: {
-    readonly maxHeaderBytes: number;
-    readonly maxBodyBytes: number;
-    readonly maxHeaderCount: number;
-    readonly maxConnectionsPerIp: number;
-  };
-  readonly trustedProxies: readonly string[];
-  readonly exposeBackendHeader: boolean;
-  readonly drainTimeoutMs: number;
-  readonly hooks: { readonly onPromote?: string; readonly onDemote?: string };
-  readonly vip?: { readonly address: string; readonly interface: string };
-  readonly log: { readonly level: LogLevel; readonly access: boolean };
 }
 
 /** One problem found in the configuration: which key, where it came from, what was expected. */
@@ -67,99 +29,6 @@ export interface ConfigIssue {
   readonly key: string;
   readonly source: string;
   readonly message: string;
-}
-
-type Raw = Record<string, unknown>;
-
-/** Reads typed values out of a raw object, recording an issue for each bad one instead of throwing. */
-class Reader {
-  readonly issues: ConfigIssue[] = [];
-  readonly sourceOf: (key: string) => string;
-
-  constructor(sourceOf: (key: string) => string) {
-    this.sourceOf = sourceOf;
-  }
-
-  fail(key: string, message: string): undefined {
-    this.issues.push({ key, source: this.sourceOf(key), message });
-    return undefined;
-  }
-
-  string(
-    raw: Raw,
-    key: string,
-    path: string,
-    opts: { required?: boolean; pattern?: RegExp; form?: string } = {},
-  ) {
-    const v = raw[key];
-    if (v === undefined || v === null || v === '') {
-      return opts.required ? this.fail(path, `is required${opts.form ? ` (${opts.form})` : ''}`) : undefined;
-    }
-    if (typeof v !== 'string')
-      return this.fail(path, `must be a string${opts.form ? ` (${opts.form})` : ''}`);
-    if (opts.pattern && !opts.pattern.test(v)) return this.fail(path, `must be ${opts.form ?? opts.pattern}`);
-    return v;
-  }
-
-  int(raw: Raw, key: string, path: string, def: number, min: number, max: number): number {
-    let v = raw[key];
-    if (v === undefined || v === null || v === '') return def;
-    if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) v = Number(v.trim());
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      this.fail(path, `must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
-      return def;
-    }
-    return v;
-  }
-
-  bool(raw: Raw, key: string, path: string, def: boolean): boolean {
-    const v = raw[key];
-    if (v === undefined || v === null || v === '') return def;
-    if (typeof v === 'boolean') return v;
-    if (v === 'true' || v === '1') return true;
-    if (v === 'false' || v === '0') return false;
-    this.fail(path, `must be true or false, got ${JSON.stringify(v)}`);
-    return def;
-  }
-
-  oneOf<T extends string>(raw: Raw, key: string, path: string, choices: readonly T[], def: T): T {
-    const v = raw[key];
-    if (v === undefined || v === null || v === '') return def;
-    if (typeof v === 'string' && (choices as readonly string[]).includes(v)) return v as T;
-    this.fail(path, `must be one of ${choices.join(' | ')}, got ${JSON.stringify(v)}`);
-    return def;
-  }
-
-  object(raw: Raw, key: string, path: string): Raw {
-    const v = raw[key];
-    if (v === undefined || v === null) return {};
-    if (typeof v !== 'object' || Array.isArray(v)) {
-      this.fail(path, 'must be an object');
-      return {};
-    }
-    return v as Raw;
-  }
-
-  listen(raw: Raw, key: string, path: string, def: ListenAddress): ListenAddress {
-    const v = raw[key];
-    if (v === undefined || v === null || v === '') return def;
-    const parsed = typeof v === 'string' ? parseListen(v) : undefined;
-    if (!parsed) {
-      this.fail(path, `must be host:port with port 0..65535 (e.g. 127.0.0.1:9090), got ${JSON.stringify(v)}`);
-      return def;
-    }
-    return parsed;
-  }
-
-  unknownKeys(raw: Raw, known: readonly string[], prefix: string): void {
-    for (const key of Object.keys(raw)) {
-      if (!known.includes(key))
-        this.fail(
-          prefix + (/^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key)),
-          `is not a known key (known: ${known.join(', ')})`,
-        );
-    }
-  }
 }
 
 /** Parses `host:port`, `[v6]:port` or `:port` (all interfaces). */
@@ -172,229 +41,383 @@ export function parseListen(text: string): ListenAddress | undefined {
   return { host, port };
 }
 
-const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const CLUSTER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const ZK_CONNECT = /^[^\s,/]+:\d{1,5}(,[^\s,/]+:\d{1,5})*(\/[^\s]*)?$/;
+// ---- leaf metadata ------------------------------------------------------------
 
-const TOP_KEYS = [
-  'nodeId',
-  'cluster',
-  'advertiseHost',
-  'zookeeper',
-  'proxy',
-  'admin',
-  'mode',
-  'standby',
-  'onCoordinatorLoss',
-  'routing',
-  'retries',
-  'timeouts',
-  'limits',
-  'trustedProxies',
-  'exposeBackendHeader',
-  'drainTimeoutMs',
-  'hooks',
-  'vip',
-  'log',
-] as const;
+export interface LeafMeta {
+  /** The environment variable that sets this key. */
+  readonly env: string;
+  /** A secret: may also come from the file named by `<env>_FILE`. */
+  readonly secretFile?: boolean;
+  /** The default when the schema applies it later (after a cross-field rule), for the docs. */
+  readonly default?: unknown;
+}
+
+/** Every leaf of the schema carries its LeafMeta here. */
+export const ENV_REGISTRY = z.registry<LeafMeta>();
+
+/** Marks the object schemas of the config (sections), so walkers know where to descend. */
+const SECTIONS = new WeakMap<z.ZodType, z.ZodObject>();
+/** The sections that may be left out as a whole (their keys are required only when present). */
+const OPTIONAL_SECTIONS = new WeakSet<z.ZodType>();
+
+/** Absent, null and '' (an empty variable) all mean "not set". */
+const blank = (v: unknown) => (v === null || v === '' ? undefined : v);
+
+function leaf<T extends z.ZodType>(meta: LeafMeta, schema: T) {
+  const s = z.preprocess(blank, schema);
+  ENV_REGISTRY.add(s, meta);
+  return s;
+}
+
+const hint = (form: string | undefined) => (form ? ` (${form})` : '');
+
+function str(opts: { form?: string; pattern?: RegExp; rule?: NameRule } = {}) {
+  const { form, pattern, rule } = opts;
+  return z
+    .string({
+      error: (iss) =>
+        iss.input === undefined ? `is required${hint(form)}` : `must be a string${hint(form)}`,
+    })
+    .check((ctx) => {
+      const v = ctx.value;
+      const problem =
+        rule?.problem(v) ?? (pattern && !pattern.test(v) ? `must be ${form ?? pattern}` : undefined);
+      if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: v });
+    });
+}
+
+const optStr = (opts: Parameters<typeof str>[0] = {}) => str(opts).optional();
+
+function int(def: number, min: number, max: number) {
+  const message = (iss: { input?: unknown }) =>
+    `must be an integer in ${min}..${max}, got ${JSON.stringify(iss.input)}`;
+  return z
+    .preprocess(
+      (v) => (typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v.trim()) : v),
+      z
+        .number({ error: message })
+        .int({ error: message })
+        .min(min, { error: message })
+        .max(max, { error: message }),
+    )
+    .default(def);
+}
+
+function bool(def: boolean) {
+  return z
+    .preprocess(
+      (v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v),
+      z.boolean({ error: (iss) => `must be true or false, got ${JSON.stringify(iss.input)}` }),
+    )
+    .default(def);
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(choices: T) {
+  return z.enum(choices, {
+    error: (iss) => `must be one of ${choices.join(' | ')}, got ${JSON.stringify(iss.input)}`,
+  });
+}
+
+function listen(def: string) {
+  const message = (v: unknown) =>
+    `must be host:port with port 0..65535 (e.g. 127.0.0.1:9090), got ${JSON.stringify(v)}`;
+  return z
+    .string({ error: (iss) => message(iss.input) })
+    .transform((v, ctx): ListenAddress => {
+      const parsed = parseListen(v);
+      if (parsed) return parsed;
+      ctx.issues.push({ code: 'custom', message: message(v), input: v });
+      return z.NEVER;
+    })
+    .prefault(def);
+}
+
+const HASH_FORMS = 'ip | ip:port | header:NAME | cookie:NAME | path | query:NAME';
+
+function hashSource() {
+  return z
+    .string({ error: `must be a string (${HASH_FORMS})` })
+    .transform((v, ctx) => {
+      const parsed = parseHashSource(v);
+      if (parsed.ok) return parsed.value;
+      ctx.issues.push({ code: 'custom', message: `${parsed.error.message} (${HASH_FORMS})`, input: v });
+      return z.NEVER;
+    })
+    .optional();
+}
+
+function stringList() {
+  const message = 'must be a list of IPs or CIDRs (comma-separated in the environment)';
+  return z
+    .preprocess(
+      (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v),
+      z.array(z.string({ error: message }).min(1, { error: message }), { error: message }),
+    )
+    .default([]);
+}
+
+/** A section: an object of known keys only; absent or null is an empty section. */
+function section<S extends z.core.$ZodLooseShape>(shape: S) {
+  const obj = z.strictObject(shape, {
+    error: (iss) => (iss.code === 'invalid_type' ? 'must be an object' : undefined),
+  });
+  const s = z.preprocess((v) => v ?? {}, obj);
+  SECTIONS.set(s, obj);
+  return s;
+}
+
+/** A section that may be left out entirely (proxy.tls, vip); present, its keys are required. */
+function optionalSection<S extends z.core.$ZodLooseShape>(shape: S) {
+  const obj = z.strictObject(shape, {
+    error: (iss) => (iss.code === 'invalid_type' ? 'must be an object' : undefined),
+  });
+  const s = z.preprocess((v) => (v === null ? {} : v), obj.optional());
+  SECTIONS.set(s, obj);
+  OPTIONAL_SECTIONS.add(s);
+  return s;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null;
+
+/**
+ * A rule across keys of a section: `holds(section)` must be true, else an issue on `key`.
+ * Checked even when some keys are already wrong, so every problem is reported at once.
+ */
+function across(key: string, holds: (v: Obj) => boolean, message: (v: Obj) => string) {
+  const params: z.core.$ZodCustomParams = {
+    path: [key],
+    when: () => true,
+    error: (iss) => message(iss.input as Obj),
+  };
+  return [(v: unknown) => !isObj(v) || holds(v), params] as const;
+}
+
+// ---- the schema -----------------------------------------------------------------
+
+const CREDENTIAL = /^[^:\s]+:.+$/;
+const DEFAULT_READ_ACL = 'open';
+
+const zookeeperSection = section({
+  connect: leaf({ env: 'RINGLEADER_ZK' }, str({ rule: ZK_CONNECT, form: ZK_CONNECT.form })),
+  /** Bounds failover time after a crash. */
+  sessionTimeoutMs: leaf({ env: 'RINGLEADER_SESSION_TIMEOUT_MS' }, int(4000, 500, 60_000)),
+  /** Digest credential `user:password`, read from a file or the environment, never the command line. */
+  auth: leaf(
+    { env: 'RINGLEADER_ZK_AUTH', secretFile: true },
+    optStr({ pattern: CREDENTIAL, form: 'user:password' }),
+  ),
+  /** With `auth`: who may read the cluster's znodes (docs/security.md). */
+  readAcl: leaf(
+    { env: 'RINGLEADER_ZK_READ_ACL', default: DEFAULT_READ_ACL },
+    oneOf(['open', 'restricted']).optional(),
+  ),
+  /** With `auth`: the backend-registration credential granted create/delete on backends/. */
+  backendAuth: leaf(
+    { env: 'RINGLEADER_ZK_BACKEND_AUTH', secretFile: true },
+    optStr({ pattern: CREDENTIAL, form: 'user:password' }),
+  ),
+});
+
+const NEEDS_AUTH = () => 'needs zookeeper.auth (the cluster credential that sets the ACLs)';
+const zookeeper = zookeeperSection
+  .refine(...across('backendAuth', (zk) => zk.auth !== undefined || zk.backendAuth === undefined, NEEDS_AUTH))
+  .refine(
+    ...across(
+      'readAcl',
+      (zk) => zk.auth !== undefined || zk.backendAuth !== undefined || zk.readAcl === undefined,
+      NEEDS_AUTH,
+    ),
+  )
+  // readAcl applies only with a credential; with one it defaults to open.
+  .transform(({ readAcl, ...zk }) => ({
+    ...zk,
+    readAcl: zk.auth === undefined ? undefined : (readAcl ?? DEFAULT_READ_ACL),
+  }));
+
+const routingSection = section({
+  policy: leaf(
+    { env: 'RINGLEADER_POLICY' },
+    oneOf(POLICY_NAMES as unknown as readonly [PolicyName, ...PolicyName[]]).default('round-robin'),
+  ),
+  hash: leaf({ env: 'RINGLEADER_HASH' }, hashSource()),
+});
+
+const routing = routingSection.refine(
+  ...across(
+    'hash',
+    (r) =>
+      !(typeof r.policy === 'string' && HASH_POLICIES.has(r.policy as PolicyName)) || r.hash !== undefined,
+    (r) => `is required by policy ${String(r.policy)} (ip | header:NAME | cookie:NAME | path | query:NAME)`,
+  ),
+);
+SECTIONS.set(zookeeper, SECTIONS.get(zookeeperSection) as z.ZodObject);
+SECTIONS.set(routing, SECTIONS.get(routingSection) as z.ZodObject);
+
+export const NODE_CONFIG_SCHEMA = z.strictObject({
+  nodeId: leaf({ env: 'RINGLEADER_NODE_ID' }, str({ rule: NODE_ID, form: NODE_ID.form })),
+  cluster: leaf({ env: 'RINGLEADER_CLUSTER' }, optStr({ rule: CLUSTER_NAME }).default('default')),
+  /** Host peers and clients use to reach this node (default: the listen host, or 127.0.0.1 for a wildcard). */
+  advertiseHost: leaf(
+    { env: 'RINGLEADER_ADVERTISE_HOST' },
+    optStr({
+      pattern: /^[A-Za-z0-9.:[\]-]{1,253}$/,
+      form: 'a hostname or IP address peers can reach, e.g. 10.0.0.5',
+    }),
+  ),
+  zookeeper,
+  proxy: section({
+    listen: leaf({ env: 'RINGLEADER_PROXY_LISTEN' }, listen('0.0.0.0:8080')),
+    tls: optionalSection({
+      keyFile: leaf({ env: 'RINGLEADER_TLS_KEY_FILE' }, str({ form: 'a PEM file path' })),
+      certFile: leaf({ env: 'RINGLEADER_TLS_CERT_FILE' }, str({ form: 'a PEM file path' })),
+    }),
+  }),
+  admin: section({
+    listen: leaf({ env: 'RINGLEADER_ADMIN_LISTEN' }, listen('127.0.0.1:9090')),
+    token: leaf(
+      { env: 'RINGLEADER_ADMIN_TOKEN', secretFile: true },
+      optStr({ pattern: /^\S{16,}$/, form: 'at least 16 non-space characters' }),
+    ),
+  }),
+  mode: leaf(
+    { env: 'RINGLEADER_MODE' },
+    oneOf(['active-passive', 'active-active']).default('active-passive'),
+  ),
+  standby: leaf({ env: 'RINGLEADER_STANDBY' }, oneOf(['reject', 'forward']).default('reject')),
+  onCoordinatorLoss: leaf(
+    { env: 'RINGLEADER_ON_COORDINATOR_LOSS' },
+    oneOf(['stop-serving', 'keep-serving']).default('stop-serving'),
+  ),
+  /** Used when the cluster `config` znode is absent. */
+  routing,
+  retries: leaf({ env: 'RINGLEADER_RETRIES' }, int(2, 0, 10)),
+  timeouts: section({
+    connectMs: leaf({ env: 'RINGLEADER_CONNECT_TIMEOUT_MS' }, int(2000, 1, 600_000)),
+    headersMs: leaf({ env: 'RINGLEADER_HEADERS_TIMEOUT_MS' }, int(30_000, 1, 3_600_000)),
+    idleMs: leaf({ env: 'RINGLEADER_IDLE_TIMEOUT_MS' }, int(60_000, 1, 3_600_000)),
+    requestMs: leaf({ env: 'RINGLEADER_REQUEST_TIMEOUT_MS' }, int(60_000, 1, 3_600_000)),
+  }),
+  limits: section({
+    maxHeaderBytes: leaf({ env: 'RINGLEADER_MAX_HEADER_BYTES' }, int(16 * 1024, 1024, 1024 * 1024)),
+    maxBodyBytes: leaf({ env: 'RINGLEADER_MAX_BODY_BYTES' }, int(10 * 1024 * 1024, 0, 1024 * 1024 * 1024)),
+    maxHeaderCount: leaf({ env: 'RINGLEADER_MAX_HEADER_COUNT' }, int(100, 1, 10_000)),
+    maxConnectionsPerIp: leaf({ env: 'RINGLEADER_MAX_CONNECTIONS_PER_IP' }, int(256, 0, 1_000_000)),
+  }),
+  trustedProxies: leaf({ env: 'RINGLEADER_TRUSTED_PROXIES' }, stringList()),
+  exposeBackendHeader: leaf({ env: 'RINGLEADER_EXPOSE_BACKEND_HEADER' }, bool(false)),
+  drainTimeoutMs: leaf({ env: 'RINGLEADER_DRAIN_TIMEOUT_MS' }, int(10_000, 0, 600_000)),
+  hooks: section({
+    onPromote: leaf({ env: 'RINGLEADER_ON_PROMOTE' }, optStr()),
+    onDemote: leaf({ env: 'RINGLEADER_ON_DEMOTE' }, optStr()),
+  }),
+  vip: optionalSection({
+    address: leaf(
+      { env: 'RINGLEADER_VIP_ADDRESS' },
+      str({
+        pattern: /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/,
+        form: 'IPv4 CIDR like 10.0.0.100/24',
+      }),
+    ),
+    interface: leaf(
+      { env: 'RINGLEADER_VIP_INTERFACE' },
+      str({ pattern: /^[A-Za-z0-9_.@-]{1,15}$/, form: 'an interface name like eth0' }),
+    ),
+  }),
+  log: section({
+    level: leaf(
+      { env: 'RINGLEADER_LOG_LEVEL' },
+      oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ),
+    access: leaf({ env: 'RINGLEADER_ACCESS_LOG' }, bool(false)),
+  }),
+});
+
+type DeepReadonly<T> = T extends (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** The validated node configuration: the schema's output type. */
+export type NodeConfig = DeepReadonly<z.output<typeof NODE_CONFIG_SCHEMA>>;
+export type Mode = NodeConfig['mode'];
+export type StandbyBehaviour = NodeConfig['standby'];
+export type CoordinatorLossBehaviour = NodeConfig['onCoordinatorLoss'];
+export type LogLevel = NodeConfig['log']['level'];
+
+// ---- walking the schema ---------------------------------------------------------
+
+export interface ConfigLeaf {
+  /** Dotted key, e.g. `zookeeper.connect`. */
+  readonly key: string;
+  readonly meta: LeafMeta;
+  readonly schema: z.ZodType;
+  /** Inside a section that may be left out (proxy.tls, vip): required only with the section. */
+  readonly inOptionalSection: boolean;
+}
+
+function walk(
+  obj: z.ZodObject,
+  prefix: string,
+  leaves: ConfigLeaf[],
+  sections: Map<string, string[]>,
+  inOptionalSection = false,
+) {
+  sections.set(prefix, Object.keys(obj.shape));
+  for (const [name, schema] of Object.entries(obj.shape) as [string, z.ZodType][]) {
+    const meta = ENV_REGISTRY.get(schema);
+    const inner = SECTIONS.get(schema);
+    if (meta) leaves.push({ key: prefix + name, meta, schema, inOptionalSection });
+    else if (inner)
+      walk(inner, `${prefix}${name}.`, leaves, sections, inOptionalSection || OPTIONAL_SECTIONS.has(schema));
+    else throw new Error(`config schema: ${prefix}${name} is neither a leaf nor a section`);
+  }
+}
+
+const LEAVES: ConfigLeaf[] = [];
+/** Known keys of each section, by prefix ('' for the top level, 'zookeeper.' ...). */
+const SECTION_KEYS = new Map<string, string[]>();
+walk(NODE_CONFIG_SCHEMA, '', LEAVES, SECTION_KEYS);
+
+/** Every leaf of the config, in schema order. */
+export const CONFIG_LEAVES: readonly ConfigLeaf[] = Object.freeze(LEAVES);
+
+// ---- validation -----------------------------------------------------------------
+
+const SAFE_KEY = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Validates a merged raw configuration. `sourceOf(key)` tells where a key came from
  * (file path or environment variable) so every message names where to fix it.
  */
 export function validateNodeConfig(
-  raw: Raw,
+  raw: Record<string, unknown>,
   sourceOf: (key: string) => string,
 ): { ok: true; config: NodeConfig } | { ok: false; issues: ConfigIssue[] } {
-  const r = new Reader(sourceOf);
-  r.unknownKeys(raw, TOP_KEYS, '');
-
-  const nodeId = r.string(raw, 'nodeId', 'nodeId', {
-    required: true,
-    pattern: NODE_ID,
-    form: 'letters, digits, . _ - (max 128), e.g. lb-1',
-  });
-  const cluster = r.string(raw, 'cluster', 'cluster', {
-    pattern: CLUSTER,
-    form: 'a cluster name like default',
-  });
-  const advertiseHost = r.string(raw, 'advertiseHost', 'advertiseHost', {
-    pattern: /^[A-Za-z0-9.:[\]-]{1,253}$/,
-    form: 'a hostname or IP address peers can reach, e.g. 10.0.0.5',
-  });
-
-  const zk = r.object(raw, 'zookeeper', 'zookeeper');
-  r.unknownKeys(zk, ['connect', 'sessionTimeoutMs', 'auth', 'readAcl', 'backendAuth'], 'zookeeper.');
-  const connect = r.string(zk, 'connect', 'zookeeper.connect', {
-    required: true,
-    pattern: ZK_CONNECT,
-    form: 'host:port[,host:port...][/chroot], e.g. 127.0.0.1:2181',
-  });
-  const sessionTimeoutMs = r.int(zk, 'sessionTimeoutMs', 'zookeeper.sessionTimeoutMs', 4000, 500, 60_000);
-  const auth = r.string(zk, 'auth', 'zookeeper.auth', { pattern: /^[^:\s]+:.+$/, form: 'user:password' });
-  const readAcl = r.oneOf(zk, 'readAcl', 'zookeeper.readAcl', ['open', 'restricted'] as const, 'open');
-  const backendAuth = r.string(zk, 'backendAuth', 'zookeeper.backendAuth', {
-    pattern: /^[^:\s]+:.+$/,
-    form: 'user:password',
-  });
-  if (auth === undefined && (backendAuth !== undefined || zk.readAcl !== undefined)) {
-    r.fail(
-      backendAuth !== undefined ? 'zookeeper.backendAuth' : 'zookeeper.readAcl',
-      'needs zookeeper.auth (the cluster credential that sets the ACLs)',
-    );
-  }
-
-  const proxy = r.object(raw, 'proxy', 'proxy');
-  r.unknownKeys(proxy, ['listen', 'tls'], 'proxy.');
-  const proxyListen = r.listen(proxy, 'listen', 'proxy.listen', { host: '0.0.0.0', port: 8080 });
-  let tls: { keyFile: string; certFile: string } | undefined;
-  if (proxy.tls !== undefined) {
-    const t = r.object(proxy, 'tls', 'proxy.tls');
-    r.unknownKeys(t, ['keyFile', 'certFile'], 'proxy.tls.');
-    const keyFile = r.string(t, 'keyFile', 'proxy.tls.keyFile', { required: true, form: 'a PEM file path' });
-    const certFile = r.string(t, 'certFile', 'proxy.tls.certFile', {
-      required: true,
-      form: 'a PEM file path',
-    });
-    if (keyFile && certFile) tls = { keyFile, certFile };
-  }
-
-  const admin = r.object(raw, 'admin', 'admin');
-  r.unknownKeys(admin, ['listen', 'token'], 'admin.');
-  const adminListen = r.listen(admin, 'listen', 'admin.listen', { host: '127.0.0.1', port: 9090 });
-  const token = r.string(admin, 'token', 'admin.token', {
-    pattern: /^\S{16,}$/,
-    form: 'at least 16 non-space characters',
-  });
-
-  const mode = r.oneOf(raw, 'mode', 'mode', ['active-passive', 'active-active'] as const, 'active-passive');
-  const standby = r.oneOf(raw, 'standby', 'standby', ['reject', 'forward'] as const, 'reject');
-  const onCoordinatorLoss = r.oneOf(
-    raw,
-    'onCoordinatorLoss',
-    'onCoordinatorLoss',
-    ['stop-serving', 'keep-serving'] as const,
-    'stop-serving',
-  );
-
-  const routing = r.object(raw, 'routing', 'routing');
-  r.unknownKeys(routing, ['policy', 'hash'], 'routing.');
-  const policy = r.oneOf(routing, 'policy', 'routing.policy', POLICY_NAMES, 'round-robin');
-  let hash: HashSource | undefined;
-  const hashText = r.string(routing, 'hash', 'routing.hash', {
-    form: 'ip | ip:port | header:NAME | cookie:NAME | path | query:NAME',
-  });
-  if (hashText !== undefined) {
-    const parsed = parseHashSource(hashText);
-    if (parsed.ok) hash = parsed.value;
-    else
-      r.fail(
-        'routing.hash',
-        `${parsed.error.message} (ip | ip:port | header:NAME | cookie:NAME | path | query:NAME)`,
-      );
-  }
-  if ((policy === 'hash' || policy === 'consistent-hash' || policy === 'maglev') && hash === undefined) {
-    r.fail(
-      'routing.hash',
-      `is required by policy ${policy} (ip | header:NAME | cookie:NAME | path | query:NAME)`,
-    );
-  }
-
-  const retries = r.int(raw, 'retries', 'retries', 2, 0, 10);
-
-  const t = r.object(raw, 'timeouts', 'timeouts');
-  r.unknownKeys(t, ['connectMs', 'headersMs', 'idleMs', 'requestMs'], 'timeouts.');
-  const timeouts = {
-    connectMs: r.int(t, 'connectMs', 'timeouts.connectMs', 2000, 1, 600_000),
-    headersMs: r.int(t, 'headersMs', 'timeouts.headersMs', 30_000, 1, 3_600_000),
-    idleMs: r.int(t, 'idleMs', 'timeouts.idleMs', 60_000, 1, 3_600_000),
-    requestMs: r.int(t, 'requestMs', 'timeouts.requestMs', 60_000, 1, 3_600_000),
+  const parsed = NODE_CONFIG_SCHEMA.safeParse(raw);
+  if (parsed.success) return { ok: true, config: parsed.data };
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  const add = (key: string, message: string) => {
+    if (seen.has(`${key}\u0000${message}`)) return;
+    seen.add(`${key}\u0000${message}`);
+    issues.push({ key, source: sourceOf(key), message });
   };
-
-  const l = r.object(raw, 'limits', 'limits');
-  r.unknownKeys(l, ['maxHeaderBytes', 'maxBodyBytes', 'maxHeaderCount', 'maxConnectionsPerIp'], 'limits.');
-  const limits = {
-    maxHeaderBytes: r.int(l, 'maxHeaderBytes', 'limits.maxHeaderBytes', 16 * 1024, 1024, 1024 * 1024),
-    maxBodyBytes: r.int(l, 'maxBodyBytes', 'limits.maxBodyBytes', 10 * 1024 * 1024, 0, 1024 * 1024 * 1024),
-    maxHeaderCount: r.int(l, 'maxHeaderCount', 'limits.maxHeaderCount', 100, 1, 10_000),
-    maxConnectionsPerIp: r.int(l, 'maxConnectionsPerIp', 'limits.maxConnectionsPerIp', 256, 0, 1_000_000),
-  };
-
-  const trustedProxies = readStringList(r, raw, 'trustedProxies');
-  const exposeBackendHeader = r.bool(raw, 'exposeBackendHeader', 'exposeBackendHeader', false);
-  const drainTimeoutMs = r.int(raw, 'drainTimeoutMs', 'drainTimeoutMs', 10_000, 0, 600_000);
-
-  const h = r.object(raw, 'hooks', 'hooks');
-  r.unknownKeys(h, ['onPromote', 'onDemote'], 'hooks.');
-  const onPromote = r.string(h, 'onPromote', 'hooks.onPromote');
-  const onDemote = r.string(h, 'onDemote', 'hooks.onDemote');
-
-  let vip: { address: string; interface: string } | undefined;
-  if (raw.vip !== undefined) {
-    const v = r.object(raw, 'vip', 'vip');
-    r.unknownKeys(v, ['address', 'interface'], 'vip.');
-    const address = r.string(v, 'address', 'vip.address', {
-      required: true,
-      pattern: /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/,
-      form: 'IPv4 CIDR like 10.0.0.100/24',
-    });
-    const iface = r.string(v, 'interface', 'vip.interface', {
-      required: true,
-      pattern: /^[A-Za-z0-9_.@-]{1,15}$/,
-      form: 'an interface name like eth0',
-    });
-    if (address && iface) vip = { address, interface: iface };
+  for (const iss of parsed.error.issues) {
+    const names = iss.path.filter((p): p is string => typeof p === 'string');
+    const key = names.join('.');
+    if (iss.code === 'unrecognized_keys') {
+      const prefix = key === '' ? '' : `${key}.`;
+      const known = SECTION_KEYS.get(prefix) ?? [];
+      for (const k of iss.keys)
+        add(
+          prefix + (SAFE_KEY.test(k) ? k : JSON.stringify(k)),
+          `is not a known key (known: ${known.join(', ')})`,
+        );
+    } else {
+      add(key, iss.message);
+    }
   }
-
-  const log = r.object(raw, 'log', 'log');
-  r.unknownKeys(log, ['level', 'access'], 'log.');
-  const level = r.oneOf(
-    log,
-    'level',
-    'log.level',
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
-    'info',
-  );
-
-  if (r.issues.length > 0 || nodeId === undefined || connect === undefined) {
-    return { ok: false, issues: r.issues };
-  }
-  const config: NodeConfig = {
-    nodeId,
-    cluster: cluster ?? 'default',
-    ...(advertiseHost ? { advertiseHost } : {}),
-    zookeeper: {
-      connect,
-      sessionTimeoutMs,
-      ...(auth ? { auth, readAcl } : {}),
-      ...(backendAuth ? { backendAuth } : {}),
-    },
-    proxy: { listen: proxyListen, ...(tls ? { tls } : {}) },
-    admin: { listen: adminListen, ...(token ? { token } : {}) },
-    mode,
-    standby,
-    onCoordinatorLoss,
-    routing: { policy, ...(hash ? { hash } : {}) },
-    retries,
-    timeouts,
-    limits,
-    trustedProxies,
-    exposeBackendHeader,
-    drainTimeoutMs,
-    hooks: { ...(onPromote ? { onPromote } : {}), ...(onDemote ? { onDemote } : {}) },
-    ...(vip ? { vip } : {}),
-    log: { level, access: r.bool(log, 'access', 'log.access', false) },
-  };
-  return { ok: true, config };
-}
-
-function readStringList(r: Reader, raw: Raw, key: string): string[] {
-  const v = raw[key];
-  if (v === undefined || v === null || v === '') return [];
-  const list = typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v;
-  if (!Array.isArray(list) || list.some((s) => typeof s !== 'string' || s === '')) {
-    r.fail(key, 'must be a list of IPs or CIDRs (comma-separated in the environment)');
-    return [];
-  }
-  return list as string[];
+  return { ok: false, issues };
 }

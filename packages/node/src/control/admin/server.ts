@@ -1,6 +1,7 @@
 // The admin listener: liveness, readiness, status, metrics and the few mutating actions an
 // operator needs. Separate from the proxy listener (loopback by default) so the data plane's
 // limits and the operator's view never interfere.
+import { BACKEND_ID } from '@ringleader/core';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { bearerMatches } from './auth.js';
 
@@ -23,8 +24,6 @@ export interface AdminDeps {
   /** Lets other modules (dashboard, SSE) add routes before listen. */
   extend?: (app: FastifyInstance) => void | Promise<void>;
 }
-
-const BACKEND_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$/;
 
 function problem(reply: FastifyReply, status: number, code: string, message: string) {
   return reply.code(status).type('application/json').send({ code, message });
@@ -71,8 +70,8 @@ export async function createAdminServer(deps: AdminDeps): Promise<FastifyInstanc
       { preHandler: requireToken },
       async (req, reply) => {
         const id = req.params.id;
-        if (!BACKEND_ID.test(id))
-          return problem(reply, 400, 'RL_BAD_BACKEND_ID', `invalid backend id ${JSON.stringify(id)}`);
+        const bad = BACKEND_ID.problem(id);
+        if (bad !== undefined) return problem(reply, 400, 'RL_BAD_BACKEND_ID', `invalid backend id ${bad}`);
         await act(id);
         return { ok: true, backend: id, action: verb };
       },
