@@ -1,7 +1,7 @@
 import type { Backend } from '@ringleader/core';
 import type { MembershipSnapshot } from '@ringleader/zk';
 import { describe, expect, it } from 'vitest';
-import { thrown } from '../../../test/support/thrown.js';
+import { thrown } from './testing/thrown.js';
 import { backendListJson, formatBackendList, planBackendAdd, planBackendPatch } from './backend-plan.js';
 
 const b = (id: string, over: Partial<Backend> = {}): Backend => ({

@@ -1,7 +1,7 @@
 import { DEFAULT_CLUSTER_CONFIG } from '@ringleader/core';
 import type { StoredConfig } from '@ringleader/zk';
 import { describe, expect, it } from 'vitest';
-import { thrown } from '../../../test/support/thrown.js';
+import { thrown } from './testing/thrown.js';
 import { configPatchFromFlags, formatConfig, prevalidateConfigPatch } from './config-plan.js';
 
 describe('configPatchFromFlags', () => {

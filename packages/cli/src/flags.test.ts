@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { thrown } from '../../../test/support/thrown.js';
+import { thrown } from './testing/thrown.js';
 import { CliError } from './errors.js';
 import { parseInteger, parseMeta, parseNumber, readZkAuth, resolveZkTarget } from './flags.js';
 
