@@ -1,8 +1,8 @@
 import type { Backend } from '@ringleader/core';
 import type { MembershipSnapshot } from '@ringleader/zk';
 import { describe, expect, it } from 'vitest';
-import { thrown } from './testing/thrown.js';
 import { backendListJson, formatBackendList, planBackendAdd, planBackendPatch } from './backend-plan.js';
+import { thrown } from './testing/thrown.js';
 
 const b = (id: string, over: Partial<Backend> = {}): Backend => ({
   id,

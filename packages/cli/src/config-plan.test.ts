@@ -1,8 +1,8 @@
 import { DEFAULT_CLUSTER_CONFIG } from '@ringleader/core';
 import type { StoredConfig } from '@ringleader/zk';
 import { describe, expect, it } from 'vitest';
-import { thrown } from './testing/thrown.js';
 import { configPatchFromFlags, formatConfig, prevalidateConfigPatch } from './config-plan.js';
+import { thrown } from './testing/thrown.js';
 
 describe('configPatchFromFlags', () => {
   it('is undefined with no flags', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { thrown } from './testing/thrown.js';
 import { CliError } from './errors.js';
 import { parseInteger, parseMeta, parseNumber, readZkAuth, resolveZkTarget } from './flags.js';
+import { thrown } from './testing/thrown.js';
 
 const noFile = (p: string): string => {
   throw new Error(`ENOENT: no such file or directory, open '${p}'`);
