@@ -13,6 +13,7 @@
 
 import * as z from 'zod';
 import { type CoreErrorCode, coreError, RingleaderError } from '../errors.js';
+import { isPrime } from '../policies/maglev-table.js';
 import { err, ok, type Result } from '../result.js';
 import type { ClusterConfig, HashSource, HealthCheckConfig, OutlierConfig, PolicyName } from '../types.js';
 import { isPlainObject, type PayloadData, readJsonPayload, show } from './backend.js';
@@ -91,12 +92,7 @@ function fail(field: string, detail: string, code: CoreErrorCode = 'RL_BAD_CONFI
   throw new Invalid(code, field, detail);
 }
 
-export function isPrime(n: number): boolean {
-  if (!Number.isInteger(n) || n < 2) return false;
-  if (n % 2 === 0) return n === 2;
-  for (let d = 3; d * d <= n; d += 2) if (n % d === 0) return false;
-  return true;
-}
+export { isPrime };
 
 // ---- hash sources ---------------------------------------------------------
 

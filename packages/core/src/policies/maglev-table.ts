@@ -23,8 +23,9 @@ const OFFSET_SEED = 0;
 const SKIP_SEED = 1;
 const EMPTY = 0xffffffff;
 
-function isPrime(n: number): boolean {
-  if (n < 2) return false;
+/** Whether `n` is a prime (maglev's table size must be; the config codec checks `ring.tableSize` with it). */
+export function isPrime(n: number): boolean {
+  if (!Number.isInteger(n) || n < 2) return false;
   if (n % 2 === 0) return n === 2;
   for (let d = 3; d * d <= n; d += 2) if (n % d === 0) return false;
   return true;
