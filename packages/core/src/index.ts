@@ -45,7 +45,9 @@ export {
   MAX_BACKEND_ID_LENGTH,
   MAX_NAME_LENGTH,
   type NameRule,
+  DEFAULT_SERVICE,
   NODE_ID,
+  SERVICE_NAME,
   ZK_CONNECT,
 } from './names.js';
 export {

@@ -105,6 +105,15 @@ export const CLUSTER_NAME: NameRule = znodeName('cluster name', 'default');
 /** A node id: its znode under nodes/ and stats/, and its election candidate data. */
 export const NODE_ID: NameRule = znodeName('node id', 'lb-1');
 
+/**
+ * A service name: its znode under services/, a metrics label and a CLI argument. `default`
+ * is taken by the top-level backends/ + config (the default HTTP service).
+ */
+export const SERVICE_NAME: NameRule = znodeName('service name', 'redis-cache');
+
+/** The name the top-level backends/ + config go by. */
+export const DEFAULT_SERVICE = 'default';
+
 // ---- the ZooKeeper connect string -----------------------------------------
 
 export const DEFAULT_ZK_PORT = 2181;

@@ -140,3 +140,71 @@ export interface ClusterConfig {
   /** How many other backends a failed connect may be retried on. */
   readonly retries: number;
 }
+
+// ---- services (docs/services.md, docs/zookeeper.md "Services") ----------------------------
+
+/** How a service's listener speaks: HTTP (as the default service), raw TCP, or key-aware Redis. */
+export type ServiceProtocol = 'http' | 'tcp' | 'redis';
+
+/**
+ * What an active check asks a backend of a service:
+ * - `tcp`: a connect within the timeout;
+ * - `redis`: `PING` answered `+PONG` (and, with `role: "master"`, `role:master` in `INFO replication`);
+ * - `postgres`: an SSLRequest answered `S` or `N` (needs no password or database);
+ * - `http`: `GET path` answered within `expectStatus`, on `port` when set (an agent such as
+ *   Patroni's `GET /primary` on 8008), else on the backend's own port.
+ */
+export type ServiceCheckKind = 'tcp' | 'redis' | 'postgres' | 'http';
+
+export interface ServiceHealthCheck {
+  readonly kind: ServiceCheckKind;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly rise: number;
+  readonly fall: number;
+  /** `http` checks: the path and the healthy status range. */
+  readonly path: string;
+  readonly expectStatus: readonly [min: number, max: number];
+  /** `http` checks: the agent's port (default: the backend's own). */
+  readonly port?: number;
+  /** `redis` checks: only a primary is healthy. */
+  readonly role?: 'master';
+}
+
+export interface ServiceTimeouts {
+  /** Connect to a backend, per attempt; a timeout counts as a refused connect (retried). */
+  readonly connectMs: number;
+  /** Silence in both directions after which a connection is closed (default 10 min). */
+  readonly idleMs: number;
+  /** Longest life of one connection; undefined: no limit. */
+  readonly maxDurationMs?: number;
+  /** Longest wait for a slot when every eligible backend is at maxConnectionsPerBackend. */
+  readonly queueMs: number;
+  /** Deadline for a client's PROXY protocol header (acceptProxyProtocol listeners). */
+  readonly proxyHeaderMs: number;
+}
+
+/** A validated `services/<name>` znode, defaults filled in. Plain, frozen, structured-cloneable. */
+export interface ServiceDefinition {
+  /** The znode name under `services/` (core's SERVICE_NAME rule). */
+  readonly name: string;
+  readonly protocol: ServiceProtocol;
+  /** The port every node binds on its service host. */
+  readonly listen: number;
+  /**
+   * What buildSnapshot takes: policy, hash, ring, maglev, lrt, outlier, retries, and a
+   * healthCheck in the HTTP form (the service check's timing, path and status range), so a
+   * service's ring is built exactly as the default service's is.
+   */
+  readonly routing: ClusterConfig;
+  readonly healthCheck: ServiceHealthCheck;
+  readonly timeouts: ServiceTimeouts;
+  /** Open connections per backend; undefined: no cap. New ones wait up to timeouts.queueMs. */
+  readonly maxConnectionsPerBackend?: number;
+  /** The PROXY protocol header sent to backends first, carrying the client's address. */
+  readonly proxyProtocol?: 'v1' | 'v2';
+  /** Whether this listener requires a PROXY v1/v2 header from a trusted front (never guessed). */
+  readonly acceptProxyProtocol: boolean;
+  /** On stop, hand-over or removal: how long open connections may finish before being closed. */
+  readonly drainTimeoutMs: number;
+}

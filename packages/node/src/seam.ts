@@ -56,6 +56,13 @@ export interface Seam {
    */
   permitValid(permit: Pick<ServingPermit, 'epoch'>): boolean;
   /**
+   * Asked of every open long-lived connection (a TCP relay, a Redis stream) on each chunk from
+   * its client and on a periodic tick: false closes it. Holds while permitValid holds and, for
+   * this node's own last epoch, through a graceful hand-over (the drain deadline closes those
+   * connections); never past the lease. Absent: permitValid is asked instead.
+   */
+  relayValid?(permit: ServingPermit): boolean;
+  /**
    * Resolves when the gate next changes, or after `ms`. Needed for `hold` gates; without it a
    * `hold` is answered like a `reject` at once.
    */
