@@ -11,7 +11,7 @@
 // so a worker thread that rebuilds it routes every key exactly as the control room does; a
 // gate and a permit are plain objects; permitValid compares an epoch and a lease deadline.
 // Neither room imports the other; node.ts, the composition root, joins them.
-import type { RoutingSnapshot } from '@ringleader/core';
+import type { RoutingSnapshot, ServiceDefinition } from '@ringleader/core';
 
 /**
  * What a request (or a TCP connection, or a Redis command stream) is proxied under: the fencing
@@ -161,4 +161,34 @@ export interface DataPlaneStats {
   tunnels: number;
   /** Open upstream pools (one per backend origin, plus the leader's while forwarding). */
   readonly pools: number;
+}
+
+// ------------------------------------------------------------------ service listeners
+
+/**
+ * One listener of a service (`services/<name>`): a TCP relay, an HTTP plane, later a Redis
+ * proxy. Built by node.ts from what the control room hands over (the service's seam and
+ * feeds), driven by control/services/: opened, updated, told of snapshots, drained.
+ */
+export interface ServiceListener {
+  /** Binds; rejects with the bind error (EADDRINUSE, EACCES, ...) for the control room to report. */
+  listen(addr: { host: string; port: number }): Promise<{ host: string; port: number }>;
+  /** Settings of the same listener (protocol and port unchanged), for new connections. */
+  update(definition: ServiceDefinition): void;
+  /** A new snapshot is in force: backends gone or draining get no new connections. */
+  onSnapshot(snap: RoutingSnapshot): void;
+  stopAccepting(): void;
+  /** Stops accepting, lets open connections finish for up to `graceMs`, then closes the rest. */
+  close(graceMs: number): Promise<void>;
+  /** Live counters (open and total connections, bytes, refusals, ...), for /status. */
+  readonly stats: Readonly<object>;
+}
+
+/** What a listener is built from; `seam.snapshot()` is the service's own snapshot. */
+export interface ServiceListenerInput {
+  readonly name: string;
+  readonly definition: ServiceDefinition;
+  readonly seam: Seam;
+  readonly load: LoadFeed;
+  readonly health: PassiveHealthFeed;
 }

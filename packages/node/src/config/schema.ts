@@ -273,6 +273,19 @@ export const NODE_CONFIG_SCHEMA = z.strictObject({
       certFile: leaf({ env: 'RINGLEADER_TLS_CERT_FILE' }, str({ form: 'a PEM file path' })),
     }),
   }),
+  services: section({
+    /**
+     * The address every service listener (services/<name>) binds on this node; undefined: the
+     * host of proxy.listen. Three nodes on one machine use 127.0.0.1/.2/.3 with the same ports.
+     */
+    host: leaf(
+      { env: 'RINGLEADER_SERVICE_HOST' },
+      optStr({
+        pattern: /^[A-Za-z0-9.:[\]-]{1,253}$/,
+        form: 'a local IP address or hostname to bind, e.g. 127.0.0.2 or 0.0.0.0',
+      }),
+    ),
+  }),
   admin: section({
     listen: leaf({ env: 'RINGLEADER_ADMIN_LISTEN' }, listen('127.0.0.1:9090')),
     token: leaf(

@@ -14,14 +14,19 @@ import {
 import type { Logger } from 'pino';
 import type { NodeConfig } from '../config/schema.js';
 import type { HealthChecker } from './health/checker.js';
-import type { NodeMetrics } from './metrics.js';
+
+/** The figures a routing state keeps: the version in force, and a departed backend's series dropped. */
+export interface RoutingMetrics {
+  readonly snapshotVersion: { set(version: number): void };
+  forget(id: string): void;
+}
 
 export interface RoutingStateOptions {
   readonly fallback: ClusterConfig;
   readonly load: LoadTracker;
   readonly health: HealthTable;
   readonly checker: HealthChecker;
-  readonly metrics: NodeMetrics;
+  readonly metrics: RoutingMetrics;
   readonly logger: Logger;
   readonly random?: () => number;
   /** Told of every new snapshot after it is in force (pools, dashboard). */

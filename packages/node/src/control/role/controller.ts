@@ -32,6 +32,11 @@ export interface RoleControllerOptions {
   readonly holdsLease: () => boolean;
   /** Until when (monotonic ms) the lease holds (election.leaseValidUntil); for the permit. */
   readonly leaseValidUntil?: () => number;
+  /**
+   * Whether the ZooKeeper session is attached and its own lease (last reply + timeout) holds,
+   * whatever the role: what lets a resigning or draining node finish its open connections.
+   */
+  readonly sessionLive?: () => boolean;
 }
 
 export class RoleController {
@@ -40,6 +45,7 @@ export class RoleController {
   readonly #metrics: NodeMetrics;
   readonly #holdsLease: () => boolean;
   readonly #leaseValidUntil: () => number;
+  readonly #sessionLive: () => boolean;
   /** Whether a permit is bound to the lease (active-passive with stop-serving). */
   readonly #leased: boolean;
   readonly #vip: VipMover | undefined;
@@ -60,6 +66,7 @@ export class RoleController {
     this.#metrics = opts.metrics;
     this.#holdsLease = opts.holdsLease;
     this.#leaseValidUntil = opts.leaseValidUntil ?? (() => Number.POSITIVE_INFINITY);
+    this.#sessionLive = opts.sessionLive ?? (() => this.#facts.session === 'connected');
     this.#leased = opts.config.mode === 'active-passive' && opts.config.onCoordinatorLoss === 'stop-serving';
     this.#vip = opts.config.vip ? new VipMover(opts.config.vip, opts.logger) : undefined;
     // A starting node leads nothing, so a VIP on its interface is left over from a crash of
@@ -132,6 +139,21 @@ export class RoleController {
     const g = this.#gate;
     if (g.kind !== 'serve' || permit.epoch !== g.permit.epoch) return false;
     return !this.#leased || this.#holdsLease();
+  }
+
+  /**
+   * Asked of open long-lived connections (TCP relays): they may go on while their permit holds
+   * and, for this node's own epoch, through a graceful hand-over (draining or resigning) while
+   * the session still proves itself alive — the drain deadline then closes them. A node that
+   * loses its lease (partition, freeze) or is deposed by the coordinator closes them at once,
+   * so none outlives the lease into a successor's term unannounced (docs/services.md).
+   */
+  relayValid(permit: ServingPermit): boolean {
+    if (this.permitValid(permit)) return true;
+    const f = this.#facts;
+    const handingOver = f.lifecycle === 'draining' || f.resigning;
+    if (!handingOver || permit.epoch !== f.ownEpoch) return false;
+    return !this.#leased || this.#sessionLive();
   }
 
   /**
