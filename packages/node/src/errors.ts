@@ -30,6 +30,9 @@ export const NODE_ERRORS = {
   RL_ADMIN_NOT_FOUND: { status: 404, message: 'no such admin endpoint' },
   RL_ADMIN_ERROR: { status: 500, message: 'admin action failed' },
   RL_ADMIN_BUSY: { status: 503, message: 'too many dashboard streams open on this node' },
+  RL_SERVICE_BIND_FAILED: { status: 500, message: 'a service listener could not bind its port' },
+  RL_SERVICE_PORT_CLASH: { status: 500, message: 'two services want the same port' },
+  RL_SERVICE_UNSUPPORTED: { status: 500, message: 'this node does not serve the protocol of a service' },
 } as const;
 
 export type NodeErrorCode = keyof typeof NODE_ERRORS;
