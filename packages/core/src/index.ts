@@ -26,7 +26,7 @@ export {
   validateClusterConfig,
 } from './codec/config.js';
 export * from './errors.js';
-export { type IncomingLike, LazyRequestFacts, requestFacts } from './facts.js';
+export { connectionFacts, type IncomingLike, LazyRequestFacts, requestFacts } from './facts.js';
 export * from './hash/index.js';
 export {
   BackendHealth,
@@ -41,11 +41,11 @@ export { type BackendLoadSummary, type LoadOptions, type LoadSummary, LoadTracke
 export {
   BACKEND_ID,
   CLUSTER_NAME,
+  DEFAULT_SERVICE,
   DEFAULT_ZK_PORT,
   MAX_BACKEND_ID_LENGTH,
   MAX_NAME_LENGTH,
   type NameRule,
-  DEFAULT_SERVICE,
   NODE_ID,
   SERVICE_NAME,
   ZK_CONNECT,
