@@ -9,6 +9,8 @@ export const CORE_ERRORS = {
   RL_BAD_CONFIG: { status: 400, message: 'cluster config is invalid' },
   RL_UNKNOWN_POLICY: { status: 400, message: 'unknown routing policy' },
   RL_BAD_HASH_SOURCE: { status: 400, message: 'hash source is invalid' },
+  RL_BAD_SERVICE: { status: 400, message: 'service definition is invalid' },
+  RL_BAD_PROXY_HEADER: { status: 400, message: 'PROXY protocol header is invalid' },
 } as const;
 
 export type CoreErrorCode = keyof typeof CORE_ERRORS;

@@ -175,3 +175,34 @@ export class LazyRequestFacts implements RequestFacts {
 export function requestFacts(req: IncomingLike): RequestFacts {
   return new LazyRequestFacts(req);
 }
+
+/** A layer-4 peer's facts (TCP services): only the client address; no method, host, path, headers. */
+class ConnectionFacts implements RequestFacts {
+  readonly clientIp: string;
+  readonly clientPort: number;
+  readonly method = '';
+  readonly host = '';
+  readonly path = '';
+  constructor(remoteAddress: string | undefined, remotePort: number | undefined) {
+    // The same normalisation as LazyRequestFacts, so ip hashing agrees across layers 4 and 7.
+    this.clientIp = new LazyRequestFacts({ remoteAddress, headers: {} }).clientIp;
+    this.clientPort = remotePort ?? 0;
+  }
+  header(_name: string): string | undefined {
+    return undefined;
+  }
+  cookie(_name: string): string | undefined {
+    return undefined;
+  }
+  query(_name: string): string | undefined {
+    return undefined;
+  }
+}
+
+/** Facts for one TCP connection, from its socket's remoteAddress/remotePort. */
+export function connectionFacts(
+  remoteAddress: string | undefined,
+  remotePort: number | undefined,
+): RequestFacts {
+  return new ConnectionFacts(remoteAddress, remotePort);
+}

@@ -25,8 +25,15 @@ export {
   parseHashSource,
   validateClusterConfig,
 } from './codec/config.js';
+export {
+  encodeProxyV1,
+  encodeProxyV2,
+  PROXY_V2_SIGNATURE,
+  type ProxyAddresses,
+  type ProxyTlv,
+} from './codec/proxy-protocol.js';
 export * from './errors.js';
-export { type IncomingLike, LazyRequestFacts, requestFacts } from './facts.js';
+export { connectionFacts, type IncomingLike, LazyRequestFacts, requestFacts } from './facts.js';
 export * from './hash/index.js';
 export {
   BackendHealth,
