@@ -246,6 +246,37 @@ describe('tcp relay', () => {
     expect(set).toBe('+OK\r\n$1\r\nv\r\n');
   });
 
+  it('sends the PROXY header (v1 and v2) before any client byte, byte-exact at a sink', async () => {
+    const got: Buffer[] = [];
+    const bs = await backends(1, (s) => {
+      const chunks: Buffer[] = [];
+      s.on('data', (c: Buffer) => chunks.push(c));
+      s.on('end', () => {
+        got.push(Buffer.concat(chunks));
+        s.end();
+      });
+    });
+    for (const version of ['v1', 'v2'] as const) {
+      const t = await tcp(tcpService({ proxyProtocol: version }), [member('b0', (bs[0] as NetBackend).port)]);
+      const c = createClient(t.port);
+      await new Promise((r) => c.once('connect', r));
+      const src = c.localPort as number;
+      c.end('payload');
+      await closed(c);
+      await until(() => got.length === (version === 'v1' ? 1 : 2));
+      const seen = got[got.length - 1] as Buffer;
+      const expected =
+        version === 'v1'
+          ? Buffer.from(`PROXY TCP4 127.0.0.1 127.0.0.1 ${src} ${t.port}\r\n`)
+          : Buffer.concat([
+              Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11, 0x00, 0x0c]),
+              Buffer.from([127, 0, 0, 1, 127, 0, 0, 1]),
+              Buffer.from([src >> 8, src & 0xff, t.port >> 8, t.port & 0xff]),
+            ]);
+      expect(seen.toString('hex')).toBe(Buffer.concat([expected, Buffer.from('payload')]).toString('hex'));
+    }
+  });
+
   it('a flood of 500 idle connections, then close(0), leaves no open fds', async () => {
     const bs = await backends(1, () => undefined);
     const t = await startTcp(tcpService(), [member('b0', (bs[0] as NetBackend).port)]);

@@ -38,7 +38,6 @@ export { type NodeAddresses, RINGLEADER_VERSION, RingleaderNode, type StartOptio
 export { createDataPlane } from './plane/http/server.js';
 export { forwardedFor, parseTrustedProxies, type TrustedProxies } from './plane/http/trust.js';
 export {
-  connectionFacts,
   createTcpListener,
   type TcpListener,
   type TcpListenerOptions,

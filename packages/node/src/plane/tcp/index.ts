@@ -1,3 +1,2 @@
-export { connectionFacts } from './facts.js';
 export { createTcpListener, TICK_MS } from './listener.js';
 export type { TcpListener, TcpListenerOptions, TcpListenerStats } from './types.js';

@@ -4,7 +4,7 @@
 // flowed) into a byte relay fenced by the serving permit. Refusals are a close (a TCP client
 // has no status line to read): the socket is destroyed at once, never left half-open.
 import { createServer, type Server, type Socket } from 'node:net';
-import type { RoutingSnapshot, ServiceDefinition } from '@ringleader/core';
+import { connectionFacts, type RoutingSnapshot, type ServiceDefinition } from '@ringleader/core';
 import {
   LEADER_LABEL,
   monotonicNow,
@@ -15,7 +15,7 @@ import {
 } from '../../seam.js';
 import { admit, cachedLeaderTarget } from '../admission.js';
 import { connectBackend } from './connect.js';
-import { connectionFacts } from './facts.js';
+import { proxyHeaderFor } from './proxy.js';
 import { type Relay, startRelay } from './relay.js';
 import { BackendSlots } from './slots.js';
 import type { TcpListener, TcpListenerOptions, TcpListenerStats } from './types.js';
@@ -193,6 +193,9 @@ export function createTcpListener(o: TcpListenerOptions): TcpListener {
         o.load.onEnd(b.id, connectMs, now());
         return refuse(client, clientAddr, 'client_gone', started);
       }
+      // The PROXY header goes first: the relay only starts reading the client after this write.
+      if (service.proxyProtocol !== undefined)
+        out.socket.write(proxyHeaderFor(service.proxyProtocol, client, ip, port));
       return relayTo({ client, clientAddr, backendId: b.id, permit, started }, out.socket, connectMs);
     }
   };

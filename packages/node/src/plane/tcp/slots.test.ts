@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { connectionFacts } from './facts.js';
 import { BackendSlots } from './slots.js';
 
 describe('BackendSlots', () => {
@@ -41,15 +40,5 @@ describe('BackendSlots', () => {
     s.setCap(2);
     await expect(w).resolves.toBe(true);
     expect(s.tryAcquire('a')).toBe(true);
-  });
-});
-
-describe('connectionFacts', () => {
-  it('unmaps IPv4-mapped addresses and carries the port', () => {
-    const f = connectionFacts('::ffff:10.0.0.1', 4242);
-    expect(f.clientIp).toBe('10.0.0.1');
-    expect(f.clientPort).toBe(4242);
-    expect(f.header('x')).toBeUndefined();
-    expect(connectionFacts('::1', 1).clientIp).toBe('::1');
   });
 });
