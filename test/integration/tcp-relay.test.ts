@@ -269,12 +269,26 @@ describe('tcp relay', () => {
         version === 'v1'
           ? Buffer.from(`PROXY TCP4 127.0.0.1 127.0.0.1 ${src} ${t.port}\r\n`)
           : Buffer.concat([
-              Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11, 0x00, 0x0c]),
+              Buffer.from([
+                0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11, 0x00,
+                0x0c,
+              ]),
               Buffer.from([127, 0, 0, 1, 127, 0, 0, 1]),
               Buffer.from([src >> 8, src & 0xff, t.port >> 8, t.port & 0xff]),
             ]);
       expect(seen.toString('hex')).toBe(Buffer.concat([expected, Buffer.from('payload')]).toString('hex'));
     }
+  });
+
+  it('an acceptProxyProtocol listener without a header parser admits nothing', async () => {
+    const bs = await backends(1);
+    const t = await tcp(tcpService({ acceptProxyProtocol: true }), [
+      member('b0', (bs[0] as NetBackend).port),
+    ]);
+    const r = await exchange(t.port, 'PROXY TCP4 10.0.0.1 10.0.0.2 1 2\r\nhello');
+    expect(r.reply.length).toBe(0);
+    expect(t.listener.stats).toMatchObject({ refused: 1, badProxyHeaders: 1 });
+    expect((bs[0] as NetBackend).accepted.length).toBe(0);
   });
 
   it('a flood of 500 idle connections, then close(0), leaves no open fds', async () => {

@@ -5,6 +5,7 @@
 // has no status line to read): the socket is destroyed at once, never left half-open.
 import { createServer, type Server, type Socket } from 'node:net';
 import { connectionFacts, type RoutingSnapshot, type ServiceDefinition } from '@ringleader/core';
+import type { NodeErrorCode } from '../../errors.js';
 import {
   LEADER_LABEL,
   monotonicNow,
@@ -14,11 +15,25 @@ import {
   type TcpRefusalReason,
 } from '../../seam.js';
 import { admit, cachedLeaderTarget } from '../admission.js';
+import { readProxyHeader } from './accept-proxy.js';
 import { connectBackend } from './connect.js';
 import { proxyHeaderFor } from './proxy.js';
 import { type Relay, startRelay } from './relay.js';
 import { BackendSlots } from './slots.js';
 import type { TcpListener, TcpListenerOptions, TcpListenerStats } from './types.js';
+
+/** The catalogue code a refusal is logged with (undefined: nothing went wrong on our side). */
+export const REFUSAL_CODES: Readonly<Record<TcpRefusalReason, NodeErrorCode | undefined>> = {
+  not_leader: 'RL_NOT_LEADER',
+  no_backend: 'RL_TCP_NO_BACKEND',
+  connect_failed: 'RL_TCP_CONNECT_FAILED',
+  queue_timeout: 'RL_TCP_QUEUE_TIMEOUT',
+  fenced: 'RL_TCP_FENCED',
+  forward_failed: 'RL_TCP_FORWARD_FAILED',
+  bad_proxy_header: 'RL_TCP_PROXY_HEADER',
+  proxy_header_timeout: 'RL_TCP_PROXY_HEADER',
+  client_gone: undefined,
+};
 
 /** How often open relays are checked for idleness, max duration, fencing and drain deadlines. */
 export const TICK_MS = 250;
@@ -70,9 +85,13 @@ export function createTcpListener(o: TcpListenerOptions): TcpListener {
 
   const refuse = (client: Socket, clientAddr: string, reason: TcpRefusalReason, started: number) => {
     stats.refused++;
+    if (reason === 'bad_proxy_header' || reason === 'proxy_header_timeout') stats.badProxyHeaders++;
     o.metrics.refused(reason);
     client.destroy();
+    const code = REFUSAL_CODES[reason];
+    o.logger?.debug({ service: service.name, client: clientAddr, code, reason }, 'tcp connection refused');
     o.accessLog?.info({
+      code,
       service: service.name,
       client: clientAddr,
       backend: NO_BACKEND_LABEL,
@@ -247,6 +266,28 @@ export function createTcpListener(o: TcpListenerOptions): TcpListener {
     }
   };
 
+  const accept = async (client: Socket, started: number) => {
+    let ip = client.remoteAddress ?? '';
+    let port = client.remotePort ?? 0;
+    if (service.acceptProxyProtocol) {
+      const clientAddr = `${ip}:${port}`;
+      if (o.proxyHeaderParser === undefined) {
+        // Never guessed: without a parser no connection of this listener is admitted.
+        return refuse(client, clientAddr, 'bad_proxy_header', started);
+      }
+      const r = await readProxyHeader(client, o.proxyHeaderParser(), service.timeouts.proxyHeaderMs);
+      if (r.kind === 'gone') return refuse(client, clientAddr, 'client_gone', started);
+      if (r.kind === 'late') return refuse(client, clientAddr, 'proxy_header_timeout', started);
+      if (r.kind === 'bad') {
+        o.logger?.debug({ service: service.name, client: clientAddr, err: r.message }, 'bad PROXY header');
+        return refuse(client, clientAddr, 'bad_proxy_header', started);
+      }
+      ip = r.ip ?? ip;
+      port = r.port ?? port;
+    }
+    return admitAndRoute(client, ip, port, started);
+  };
+
   const onConnection = (client: Socket) => {
     const started = now();
     stats.total++;
@@ -259,9 +300,7 @@ export function createTcpListener(o: TcpListenerOptions): TcpListener {
     settle();
     client.setNoDelay(true);
     client.setKeepAlive(true, 30_000);
-    const ip = client.remoteAddress ?? '';
-    const port = client.remotePort ?? 0;
-    admitAndRoute(client, ip, port, started).catch((err: unknown) => {
+    accept(client, started).catch((err: unknown) => {
       o.logger?.error({ err, service: service.name }, 'tcp connection failed unexpectedly');
       client.destroy();
     });
