@@ -115,7 +115,9 @@ describe('ringleader service', () => {
       'header:x-user',
     );
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/a tcp service sees only the client's address: use ip or ip:port .*\[RL_BAD_HASH_SOURCE\]/);
+    expect(r.stderr).toMatch(
+      /a tcp service sees only the client's address: use ip or ip:port .*\[RL_BAD_HASH_SOURCE\]/,
+    );
     const r2 = await c.cli(
       'service',
       'add',
