@@ -130,7 +130,9 @@ describe('ringleader service', () => {
       'round-robin',
     );
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toMatch(/listen must be an integer 1\.\.65535 \(got 70000\).*\[RL_BAD_SERVICE\]/);
+    expect(r2.stderr).toMatch(
+      /invalid listen: must be an integer 1\.\.65535 \(got 70000\) \[RL_BAD_SERVICE\]/,
+    );
     expect(await zk.session.exists(c.path('web'))).toBeNull();
   });
 });
