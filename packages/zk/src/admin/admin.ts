@@ -84,7 +84,7 @@ export interface StoredConfig {
  */
 export async function ensureClusterPaths(session: ZkSession, cluster = 'default'): Promise<ClusterPaths> {
   const p = clusterPaths(cluster);
-  for (const dir of [p.nodes, p.election, p.backends, p.stats]) await session.mkdirp(dir);
+  for (const dir of [p.nodes, p.election, p.backends, p.stats, p.services]) await session.mkdirp(dir);
   const policy = session.aclPolicy;
   if (isClusterPolicy(policy) && policy.root === p.root) await secureClusterTree(session, policy);
   return p;
