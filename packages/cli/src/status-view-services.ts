@@ -196,7 +196,7 @@ export function formatServices(nodes: readonly NodeServicesView[]): string {
       if (s.backends.length === 0 && s.rejected === null && s.rejectedBackends.length === 0) continue;
       out += `${s.name}:\n`;
       if (s.rejected !== null)
-        out += `  rejected definition${s.rejected.path ? ` ${s.rejected.path}` : ''}: ${s.rejected.message} [${s.rejected.code}] (the last good definition serves)\n`;
+        out += `  rejected definition${s.rejected.path ? ` ${s.rejected.path}` : ''}: ${s.rejected.message} [${s.rejected.code}] (${s.protocol === null ? 'not served: no valid definition yet' : 'the last good definition serves'})\n`;
       if (s.backends.length > 0)
         out += indent(
           renderTable(

@@ -3,6 +3,7 @@ import type { StatusDocument } from '@ringleader/node';
 import type { ClusterStatus } from '@ringleader/zk';
 import { describe, expect, it } from 'vitest';
 import { adminUrlOf, buildStatusView, formatStatus, type NodeDoc, type NodeFetch } from './status-view.js';
+import type { ServicesDoc } from './status-view-services.js';
 
 const at = new Date('2026-01-02T03:04:05.000Z');
 
@@ -211,7 +212,14 @@ describe('buildStatusView', () => {
   });
 });
 
+// The CLI reads `services` through its own deep-partial type: what a node publishes must fit it
+// (a compile error here means status.ts's buildServices changed shape).
+type Fits = Pick<StatusDocument, 'services'> extends ServicesDoc ? true : never;
+const fits: Fits = true;
+
 describe('services', () => {
+  it('reads the services shape nodes publish', () => expect(fits).toBe(true));
+
   const tcp = {
     name: 'cache',
     protocol: 'tcp',

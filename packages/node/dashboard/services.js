@@ -40,7 +40,7 @@ export function listenerBadge(l) {
   let detail = '';
   if (phase === 'bind-failed') {
     const s = secondsUntil(l.retryAt);
-    detail = `${l.message ?? l.code ?? 'bind failed'}; retrying${s === null ? '' : ` in ${s} s`}${l.attempt > 1 ? ` (attempt ${l.attempt})` : ''}`;
+    detail = `${l.message ?? l.code ?? 'bind failed'}; retrying${s === null ? '' : s === 0 ? ' now' : ` in ${s} s`}${l.attempt > 1 ? ` (attempt ${l.attempt})` : ''}`;
   } else if (phase === 'unsupported' || phase === 'not-opened') detail = l.message ?? '';
   else if (phase === 'draining') {
     const s = secondsUntil(l.until);
@@ -106,10 +106,11 @@ function serviceCard(s) {
   }
   if (total === 0) list.append(h('li', 'muted', 'no backends'));
   card.append(list);
-  if (s.rejected)
-    card.append(
-      h('div', 'svc-problem', `definition rejected: ${s.rejected.message} — the last good one serves`),
-    );
+  if (s.rejected) {
+    // Without a definition (never valid) nothing serves; otherwise the last good one still does.
+    const then = s.protocol ? 'the last good one serves' : 'not served';
+    card.append(h('div', 'svc-problem', `definition rejected: ${s.rejected.message} — ${then}`));
+  }
   if (BAD.has(s.listener?.phase)) card.classList.add('svc-bad');
   return card;
 }
