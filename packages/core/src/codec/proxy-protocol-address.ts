@@ -66,7 +66,7 @@ export function formatIPv6(b: Buffer): string {
     }
     let j = i;
     while (j < 8 && g[j] === 0) j++;
-    if (j - i >= bestLen) {
+    if (j - i > bestLen) {
       best = i;
       bestLen = j - i;
     }
