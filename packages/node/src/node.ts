@@ -4,7 +4,7 @@
 // awaits ZooKeeper.
 import { on } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HealthTable, LoadTracker, ProxyHeaderParser } from '@ringleader/core';
+import { HealthTable, LoadTracker } from '@ringleader/core';
 import {
   ClusterAdmin,
   type ConfigSource,
@@ -40,7 +40,7 @@ import { CertificateReloader, loadTls, type ReloadResult, type SecureContextTarg
 import type { NodeAddresses, NodeView } from './control/view.js';
 import { createDataPlane } from './plane/http/server.js';
 import { createHttpServiceListener, type HttpServiceBase } from './plane/http-service.js';
-import { createTcpListener, type ProxyHeaderParserLike } from './plane/tcp/index.js';
+import { createTcpListener } from './plane/tcp/index.js';
 import type { DataPlane } from './plane/types.js';
 import type { DataPlaneStats, ServiceListener, ServiceListenerInput } from './seam.js';
 
@@ -223,7 +223,6 @@ export class RingleaderNode implements NodeView {
             return host === undefined ? undefined : { host, port: input.definition.listen };
           },
           metrics: this.metrics.serviceMetrics(input.name),
-          proxyHeaderParser: proxyHeaderParser,
           logger: this.log.child({ component: 'tcp', service: input.name }),
           ...(this.#httpBase.accessLog ? { accessLog: this.#httpBase.accessLog } : {}),
         });
@@ -484,23 +483,6 @@ export class RingleaderNode implements NodeView {
 const DRAIN_ANNOUNCE_MS = 1000;
 
 const CONFIG_SOURCES: readonly ConfigSource[] = ['znode', 'last-good', 'fallback', 'unknown'];
-
-/** Core's PROXY v1/v2 parser, one per connection, in the shape the TCP plane reads. */
-function proxyHeaderParser(): ProxyHeaderParserLike {
-  const parser = new ProxyHeaderParser();
-  return {
-    push(chunk) {
-      const r = parser.push(chunk);
-      if (r.kind !== 'done') return r;
-      const a = r.header.addresses;
-      const header =
-        a.family === 'unknown'
-          ? { family: 'unknown' }
-          : { family: a.family, sourceAddress: a.sourceAddress, sourcePort: a.sourcePort };
-      return { kind: 'done', header, rest: r.rest };
-    },
-  };
-}
 
 /** The host of a leader's proxy URL, without IPv6 brackets; undefined if none or unusable. */
 function leaderHost(url: string | undefined): string | undefined {
