@@ -61,6 +61,7 @@ function harness(opts: { failBind?: (port: number) => boolean } = {}) {
       snapshotVersion: () => ({ set: () => undefined }),
       forget: () => undefined,
       listenerPhase: () => undefined,
+      backendUp: () => undefined,
     },
     logger: pino({ level: 'silent' }),
   };
