@@ -114,6 +114,22 @@ export function connectOrder(targets: readonly TierTarget[], lastGood: string | 
   return [...first, ...targets.filter((t) => t.node !== lastGood)];
 }
 
+/**
+ * One failed command's cause from each node's answer, grouped so the per-second counts stay
+ * readable: `lb-3 ECONNREFUSED, lb-1 lb-2 closed`. A reset is a close (the node dropped it).
+ */
+export function failureText(tried: ReadonlyArray<readonly [node: string, error: string]>): string {
+  if (tried.length === 0) return 'stopped';
+  const byError = new Map<string, string[]>();
+  for (const [node, raw] of tried) {
+    const error = raw === 'ECONNRESET' || raw === 'EPIPE' ? 'closed' : raw;
+    const nodes = byError.get(error) ?? [];
+    if (!nodes.includes(node)) nodes.push(node);
+    byError.set(error, nodes);
+  }
+  return [...byError].map(([error, nodes]) => `${nodes.join(' ')} ${error}`).join(', ');
+}
+
 export interface TierClientOptions {
   readonly port: number;
   readonly targets: readonly TierTarget[];
@@ -234,12 +250,11 @@ export class TierClient {
     const seq = ++this.#seq;
     const { protocol: p, timeoutMs } = this.#o;
     const run = (c: Conn) => c.exchange(p.request(seq), (b) => p.replyStep(b, seq), timeoutMs);
-    // Each node's answer, in the order tried: `lb-1 closed, lb-3 ECONNREFUSED`.
-    const tried: string[] = [];
+    const tried: Array<[string, string]> = [];
     if (this.#conn) {
       const s = await run(this.#conn.conn);
       if (s.kind === 'ok') return { ok: true, node: this.#conn.node };
-      if (s.kind === 'fail') tried.push(`${this.#conn.node} ${s.error}`);
+      if (s.kind === 'fail') tried.push([this.#conn.node, s.error]);
       this.#conn.conn.sock.destroy();
       this.#conn = undefined;
     }
@@ -247,7 +262,7 @@ export class TierClient {
       if (this.#stopped) break;
       const c = await open(t.host, this.#o.port, timeoutMs);
       if (typeof c === 'string') {
-        tried.push(`${t.node} ${c}`);
+        tried.push([t.node, c]);
         continue;
       }
       const hello = await c.exchange(p.hello, (b) => p.helloStep(b), timeoutMs);
@@ -257,9 +272,9 @@ export class TierClient {
         this.#lastGood = t.node;
         return { ok: true, node: t.node };
       }
-      if (s.kind === 'fail') tried.push(`${t.node} ${s.error}`);
+      if (s.kind === 'fail') tried.push([t.node, s.error]);
       c.sock.destroy();
     }
-    return { ok: false, error: tried.length === 0 ? 'stopped' : tried.join(', ') };
+    return { ok: false, error: failureText(tried) };
   }
 }
