@@ -27,7 +27,9 @@ export interface TierServers {
 const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0];
 
 /** Starts both tiers' servers at once; never rejects (a failed tier is a `skipped` line). */
-export async function startTierServers(launcher: Launcher): Promise<TierServers> {
+export async function startTierServers(
+  launcher: Pick<Launcher, 'startRedis' | 'startPostgres'>,
+): Promise<TierServers> {
   const [r1, r2, pg] = await Promise.allSettled([
     launcher.startRedis(),
     launcher.startRedis(),
