@@ -85,7 +85,7 @@ describe('failureText', () => {
         ['lb-1', 'ECONNRESET'],
         ['lb-2', 'closed'],
       ]),
-    ).toBe('lb-3 lb-1 lb-2 closed, lb-3 ECONNREFUSED');
+    ).toBe('lb-3 lb-1 lb-2 closed / lb-3 ECONNREFUSED');
     expect(failureText([['lb-1', 'timeout']])).toBe('lb-1 timeout');
   });
 });

@@ -116,7 +116,7 @@ export function connectOrder(targets: readonly TierTarget[], lastGood: string | 
 
 /**
  * One failed command's cause from each node's answer, grouped so the per-second counts stay
- * readable: `lb-3 ECONNREFUSED, lb-1 lb-2 closed`. A reset is a close (the node dropped it).
+ * readable: `lb-3 ECONNREFUSED / lb-1 lb-2 closed`. A reset is a close (the node dropped it).
  */
 export function failureText(tried: ReadonlyArray<readonly [node: string, error: string]>): string {
   if (tried.length === 0) return 'stopped';
@@ -127,7 +127,7 @@ export function failureText(tried: ReadonlyArray<readonly [node: string, error: 
     if (!nodes.includes(node)) nodes.push(node);
     byError.set(error, nodes);
   }
-  return [...byError].map(([error, nodes]) => `${nodes.join(' ')} ${error}`).join(', ');
+  return [...byError].map(([error, nodes]) => `${nodes.join(' ')} ${error}`).join(' / ');
 }
 
 export interface TierClientOptions {

@@ -14,7 +14,7 @@ describe('demo view: tiers', () => {
     for (let i = 0; i < 10; i++) redis.record({ at: i, ok: true, node: 'lb-1' });
     const pg = new TrafficMeter();
     pg.record({ at: 1, ok: true, node: 'lb-1' });
-    pg.record({ at: 2, ok: false, error: 'lb-1 closed, lb-2 ECONNREFUSED' });
+    pg.record({ at: 2, ok: false, error: 'lb-1 closed / lb-2 ECONNREFUSED' });
     expect(windowHeader(ids, ['redis', 'pg'])).toBe(
       'TIME            REQ  ERR  REDIS ok/err   PG ok/err   SERVED BY         SHARE PER BACKEND (b1 b2)',
     );
@@ -24,7 +24,7 @@ describe('demo view: tiers', () => {
     ]);
     expect(line).toBe(
       '09:00:01.000      1    0  redis 10/0     pg 1/1      lb-1 epoch 0      b1 100%  b2   0%' +
-        '   pg: 1× lb-1 closed, lb-2 ECONNREFUSED',
+        '   pg: 1× lb-1 closed / lb-2 ECONNREFUSED',
     );
     // Without tiers the line is what it was.
     expect(windowLine(t(9, 0, 2, 0), http.tick(), ids)).toBe(
