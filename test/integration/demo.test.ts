@@ -1,7 +1,8 @@
 // `ringleader demo` end to end, as the README's first command runs it (the built CLI as a child
 // process): the self-contained showcase — a 3-server ensemble, three LB nodes, four backends,
-// traffic, the leader SIGKILLed after 5 s, exit 0 after 12 s — must show the failover with a
-// measured interruption and leave no process behind.
+// the Redis and PostgreSQL services over real servers, traffic on all three, the leader
+// SIGKILLed after 5 s, exit 0 after 12 s — must show the failover with a measured interruption
+// on every tier and leave no process behind.
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,8 +38,19 @@ describe('ringleader demo', () => {
     expect(out.match(/^ {2}zk-\d .* pid \d+$/gm)).toHaveLength(3);
     expect(out).toMatch(/kill the leader: `.* demo kill-leader` or `kill -9 \d+`/);
 
-    // Live lines, the kill, and the failover with its measured gap.
-    expect(out).toMatch(/^\d\d:\d\d:\d\d\.\d{3} +\d+ +0 {2}lb-\d epoch \d+ +b1 +\d+% {2}b2/m);
+    // The tiers: each service on every node's own service host, its backends and a hand command.
+    expect(out).toMatch(/^ {2}cache +tcp, consistent-hash/m);
+    expect(out).toMatch(/listens lb-1 127\.0\.0\.1:(\d+) {2}lb-2 127\.0\.0\.2:\1 {2}lb-3 127\.0\.0\.3:\1$/m);
+    expect(out).toMatch(/backends r1 127\.0\.0\.1:\d+ pid \d+, r2 127\.0\.0\.1:\d+ pid \d+$/m);
+    expect(out).toMatch(/try: redis-cli -h 127\.0\.0\.1 -p \d+ ping/);
+    expect(out).toMatch(/^ {2}db +tcp, least-connections/m);
+    expect(out).toMatch(/try: psql -h 127\.0\.0\.1 -p \d+ -U postgres/);
+
+    // Live lines (with a column per tier), the kill, and the failover with its measured gap.
+    expect(out).toMatch(/^TIME +REQ +ERR +REDIS ok\/err +PG ok\/err +SERVED BY/m);
+    expect(out).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} +\d+ +0 {2}redis \d+\/0 +pg \d+\/0 +lb-\d epoch \d+ +b1 +\d+% {2}b2/m,
+    );
     const killed = /killing the leader (lb-\d) \(pid (\d+), epoch (\d+)\) with SIGKILL/.exec(out);
     expect(killed, out).not.toBeNull();
     const failover =
@@ -54,6 +66,31 @@ describe('ringleader demo', () => {
     expect(gapMs).toBeGreaterThan(0);
     expect(gapMs).toBeLessThan(5000); // session timeout 2000 ms + election + slack
     expect(out).toMatch(/summary: \d+ requests in 1\d\.\d s, \d+ failed, 1 interruption/);
+
+    // Each tier was interrupted by the kill (it was talking to the leader's service host) and
+    // answered again through another node; after the kill, whole seconds of commands succeeded.
+    for (const label of ['redis', 'pg']) {
+      const it = new RegExp(
+        `^>>> ${label} \\(service \\w+ :\\d+\\) interrupted ([\\d.]+) (s|ms) \\(last ok [\\d:.]+ via (lb-\\d) → first ok [\\d:.]+ via (lb-\\d)\\)`,
+        'm',
+      ).exec(out);
+      expect(it, `${label}\n${out}`).not.toBeNull();
+      expect(it![3]).toBe(killed![1]);
+      expect(it![4]).not.toBe(killed![1]);
+      const ms = Number(it![1]) * (it![2] === 's' ? 1000 : 1);
+      expect(ms).toBeGreaterThan(0);
+      expect(ms).toBeLessThan(8000);
+      expect(out).toMatch(
+        new RegExp(
+          `^ {2}${label} \\(service \\w+ :\\d+\\): \\d+ commands, \\d+ failed, \\d+ interruptions?, the longest`,
+          'm',
+        ),
+      );
+    }
+    const afterKill = out.slice(out.indexOf('killing the leader'));
+    expect(afterKill).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} +\d+ +0 {2}redis [1-9]\d*\/0 +pg [1-9]\d*\/0 +lb-\d epoch [1-9]/m,
+    );
     expect(out).toMatch(/stopped: all \d+ processes it started have exited; nothing left running/);
 
     // Every pid it printed (java servers, nodes, restarted node, backends) is gone, and so is

@@ -5,6 +5,9 @@
 // failover shows up live with the measured interruption; the dead node is restarted after
 // --restart-after seconds and rejoins as a standby. SIGINT/SIGTERM (or --duration) stops every
 // process it started; a second signal kills them at once.
+// Beside the HTTP service, two tiers of services/ (demo-tier-setup.ts): `cache` over two
+// redis-servers and `db` over a PostgreSQL, each with its own client (demo-tiers.ts), so the
+// leader kill shows on all three.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +16,17 @@ import type { CliIo } from './context.js';
 import { LoadGenerator, now } from './demo-load.js';
 import type { DemoPlan } from './demo-plan.js';
 import { type DemoState, pidAlive, removeDemoState, stateFile, writeDemoState } from './demo-state.js';
+import {
+  defineTiers,
+  serviceHost,
+  startTierServers,
+  type TierServers,
+  tiersReady,
+} from './demo-tier-setup.js';
+import { connectOrder, TierClient } from './demo-tiers.js';
 import { TrafficMeter } from './demo-traffic.js';
 import { bannerLines, clock, eventLine, summaryLines, windowHeader, windowLine } from './demo-view.js';
+import { tierEventLine, tierSummaryLine } from './demo-view-tiers.js';
 import { CliError } from './errors.js';
 
 type Launcher = typeof import('@ringleader/launcher');
@@ -86,6 +98,8 @@ export async function runDemo(plan: DemoPlan, io: CliIo): Promise<number> {
   let zk: ZkEnsemble | undefined;
   let cluster: LocalCluster | undefined;
   let load: LoadGenerator | undefined;
+  let tierServers: Promise<TierServers> | undefined;
+  const tierClients: TierClient[] = [];
   const timers: NodeJS.Timeout[] = [];
   const pending = new Set<Promise<unknown>>();
   const startedAt = new Date().toISOString();
@@ -95,13 +109,15 @@ export async function runDemo(plan: DemoPlan, io: CliIo): Promise<number> {
     stopping = true;
     for (const t of timers) clearTimeout(t);
     await load?.stop();
+    await Promise.all(tierClients.map((t) => t.stop()));
     await cluster?.stop();
+    await (await tierServers)?.stop();
     await zk?.stop();
     await Promise.allSettled([...pending]);
     removeDemoState(process.pid);
   };
   const finish = async (why: string): Promise<number> => {
-    say(`${why}: stopping the nodes (gracefully), the backends and ZooKeeper…`);
+    say(`${why}: stopping the nodes (gracefully), the backends, Redis, PostgreSQL and ZooKeeper…`);
     // Also a node being restarted right now: its pid exists before it answers.
     for (const p of [...(cluster?.nodes ?? []), ...(cluster?.backends ?? [])]) note(p.pid);
     await cleanUp();
@@ -115,6 +131,9 @@ export async function runDemo(plan: DemoPlan, io: CliIo): Promise<number> {
   try {
     // ------------------------------------------------------------ start-up
     const t0 = now();
+    // Redis and PostgreSQL start beside ZooKeeper (initdb takes a few seconds); never rejects.
+    tierServers = startTierServers(launcher);
+    tierServers.then((t) => t.pids.forEach(note));
     say(`starting a ${ZK_SERVERS}-server ZooKeeper ensemble (Debian's zookeeper package, loopback ports)…`);
     try {
       zk = await launcher.startZooKeeper({ servers: ZK_SERVERS, tickTime: 200 });
@@ -140,11 +159,12 @@ export async function runDemo(plan: DemoPlan, io: CliIo): Promise<number> {
         standby: plan.standby,
         sessionTimeoutMs: plan.sessionTimeoutMs,
         keepLogs: plan.keepLogs,
-        nodeEnv: {
+        nodeEnv: (i) => ({
           RINGLEADER_DRAIN_TIMEOUT_MS: '2000',
           RINGLEADER_EXPOSE_BACKEND_HEADER: 'true',
           RINGLEADER_LOG_LEVEL: 'info',
-        },
+          RINGLEADER_SERVICE_HOST: serviceHost(i),
+        }),
       });
     } catch (err) {
       if (stopping) return await finish('stopped during start-up');
@@ -153,6 +173,20 @@ export async function runDemo(plan: DemoPlan, io: CliIo): Promise<number> {
     const c = cluster;
     for (const p of [...c.nodes, ...c.backends]) note(p.pid);
     say(`  ready after ${((now() - t0) / 1000).toFixed(1)} s`);
+    if (stopping) return await finish('stopped during start-up');
+    const servers = await tierServers;
+    const tiers = await defineTiers(c, servers, launcher).catch((err: unknown) => {
+      throw failure('the Redis and PostgreSQL services could not be defined', err);
+    });
+    if (tiers.length > 0) {
+      say(`services ${tiers.map((t) => t.service).join(' and ')} defined; waiting for every node to listen…`);
+      const ok = await tiersReady(c, tiers, 10_000);
+      say(
+        ok
+          ? `  listening with their backends up after ${((now() - t0) / 1000).toFixed(1)} s`
+          : '  not every node listens with its backends up yet (see status); going on',
+      );
+    }
     say('');
     if (stopping) return await finish('stopped during start-up');
 
@@ -219,6 +253,8 @@ export async function runDemo(plan: DemoPlan, io: CliIo): Promise<number> {
       keepLogs: plan.keepLogs,
       cli,
       stateFile: stateFile(process.pid),
+      services: tiers.map((t) => t.banner),
+      skippedTiers: servers.skipped,
     }))
       say(line);
 
@@ -310,10 +346,43 @@ export async function runDemo(plan: DemoPlan, io: CliIo): Promise<number> {
           say(`    kill the new leader: \`${cli} demo kill-leader\` or \`kill -9 ${next.pid}\``);
       },
     });
-    say(windowHeader(ids));
+    // The tier clients start on the leader's service host, so the kill moves them to another node.
+    const leaderId = settled.find(({ status }) => status.role === 'leader')?.node.id;
+    const tierMeters = tiers.map((t) => {
+      const m = new TrafficMeter({ minGapMs: t.intervalMs * 4 });
+      const client = new TierClient({
+        port: t.port,
+        targets: connectOrder(t.targets, leaderId),
+        protocol: t.protocol,
+        intervalMs: t.intervalMs,
+        timeoutMs: 1000,
+        onOutcome: (o) => {
+          const ev = m.record(o);
+          if (ev?.kind === 'interruption') say(tierEventLine(t.label, t.service, t.port, ev));
+        },
+      });
+      tierClients.push(client);
+      return { tier: t, meter: m, client };
+    });
+    say(
+      windowHeader(
+        ids,
+        tiers.map((t) => t.label),
+      ),
+    );
     const trafficStart = now();
     load.start();
-    timers.push(setInterval(() => say(windowLine(now(), meter.tick(), ids)), 1000));
+    for (const t of tierMeters) t.client.start();
+    const tick = () =>
+      say(
+        windowLine(
+          now(),
+          meter.tick(),
+          ids,
+          tierMeters.map((t) => ({ label: t.tier.label, window: t.meter.tick() })),
+        ),
+      );
+    timers.push(setInterval(tick, 1000));
     if (plan.killLeaderAfterS !== undefined) {
       timers.push(setTimeout(() => track(killLeader()), plan.killLeaderAfterS * 1000));
     }
@@ -324,8 +393,11 @@ export async function runDemo(plan: DemoPlan, io: CliIo): Promise<number> {
     const why = await stopRequested;
     for (const t of timers) clearTimeout(t);
     await load.stop();
+    await Promise.all(tierClients.map((t) => t.stop()));
     say('');
     for (const line of summaryLines(meter.totals(), (now() - trafficStart) / 1000)) say(line);
+    for (const t of tierMeters)
+      say(tierSummaryLine(t.tier.label, t.tier.service, t.tier.port, t.meter.totals()));
     return await finish(why);
   } finally {
     process.off('SIGINT', onSignal);

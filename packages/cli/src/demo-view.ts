@@ -1,6 +1,17 @@
 // What `ringleader demo` prints: the banner (where everything listens, with pids), one line per
 // second of traffic, failover and process events, and the closing summary. Pure text.
 import { type Interruption, shares, type Totals, type TrafficEvent, type Window } from './demo-traffic.js';
+import {
+  type ServiceBanner,
+  serviceBannerLines,
+  type TierWindow,
+  tierCauses,
+  tierCells,
+  tierHeader,
+} from './demo-view-tiers.js';
+import { clock, duration } from './demo-view-time.js';
+
+export { clock, duration };
 
 export interface BannerInput {
   readonly cluster: string;
@@ -34,23 +45,13 @@ export interface BannerInput {
   /** How the user runs the CLI, e.g. `pnpm ringleader`. */
   readonly cli: string;
   readonly stateFile: string;
+  /** The Redis and PostgreSQL services, and one line per tier that could not start. */
+  readonly services?: readonly ServiceBanner[];
+  readonly skippedTiers?: readonly string[];
 }
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
-const two = (n: number) => String(n).padStart(2, '0');
-
-/** Local wall-clock time with milliseconds: 17:20:05.123. */
-export function clock(ms: number): string {
-  const d = new Date(ms);
-  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
-}
-
-/** 1840 → "1.84 s", 320 → "320 ms". */
-export function duration(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
-}
-
 const pidText = (pid: number | null) => (pid === null ? 'not running' : `pid ${pid}`);
 
 export function bannerLines(b: BannerInput): string[] {
@@ -76,7 +77,9 @@ export function bannerLines(b: BannerInput): string[] {
     `backends (registered as znodes /ringleader/${b.cluster}/backends/<id>; each answers with its id)`,
   );
   for (const be of b.backends) out.push(`  ${pad(be.id, nodeW + 2)}${pad(be.url, 24)}${pidText(be.pid)}`);
+  out.push(...serviceBannerLines(b.cluster, b.services ?? [], b.skippedTiers ?? []));
   const leader = b.nodes.find((n) => n.role === 'leader');
+  const tiers = (b.services ?? []).map((s) => `${s.label} ${s.perSecond}/s`);
   out.push(
     `logs: ${b.logDir}${b.keepLogs ? '' : ' (removed at exit; --keep-logs keeps them)'}`,
     `state: ${b.stateFile}`,
@@ -85,6 +88,12 @@ export function bannerLines(b: BannerInput): string[] {
       (b.standby === 'forward'
         ? '(standbys forward to the leader, so only the leader’s death interrupts it)'
         : '(standbys answer 503 + x-ringleader-leader; the client follows that header)'),
+    ...(tiers.length === 0
+      ? []
+      : [
+          `         and ${tiers.join(', ')}: one connection per tier to a node's service host; on a failure ` +
+            'it reconnects to the node that answered last, then the others',
+        ]),
     `kill the leader: \`${b.cli} demo kill-leader\` or \`kill -9 ${leader?.pid ?? '<leader pid>'}\`` +
       (leader ? ` (${leader.id})` : ''),
     `also try: \`${b.cli} status --zk ${b.zk.connect}\`` +
@@ -96,22 +105,32 @@ export function bannerLines(b: BannerInput): string[] {
   return out;
 }
 
-export function windowHeader(ids: readonly string[]): string {
-  return `${pad('TIME', 14)}${lpad('REQ', 5)}${lpad('ERR', 5)}  ${pad('SERVED BY', 18)}SHARE PER BACKEND (${ids.join(' ')})`;
+export function windowHeader(ids: readonly string[], tiers: readonly string[] = []): string {
+  return `${pad('TIME', 14)}${lpad('REQ', 5)}${lpad('ERR', 5)}  ${tierHeader(tiers)}${pad('SERVED BY', 18)}SHARE PER BACKEND (${ids.join(' ')})`;
 }
 
-/** One line per second: requests, errors, serving leader and epoch, share per backend. */
-export function windowLine(at: number, w: Window, ids: readonly string[]): string {
+/**
+ * One line per second: requests, errors, each tier's ok/failed commands, serving leader and
+ * epoch, share per backend.
+ */
+export function windowLine(
+  at: number,
+  w: Window,
+  ids: readonly string[],
+  tiers: readonly TierWindow[] = [],
+): string {
   const served = w.node === undefined ? '-' : `${w.node} epoch ${w.epoch ?? '?'}`;
   const ok = w.requests - w.errors;
   const share =
     ok === 0
       ? 'no successful request'
       : [...shares(w.byBackend, ids)].map(([id, pct]) => `${id} ${lpad(String(pct), 3)}%`).join('  ');
-  let line = `${pad(clock(at), 14)}${lpad(String(w.requests), 5)}${lpad(String(w.errors), 5)}  ${pad(served, 18)}${share}`;
+  let line = `${pad(clock(at), 14)}${lpad(String(w.requests), 5)}${lpad(String(w.errors), 5)}  ${tierCells(tiers)}${pad(served, 18)}${share}`;
   if (w.errors > 0) {
     line += `   errors: ${w.causes.map(([c, n]) => `${n}× ${c}`).join(', ')}`;
   }
+  const tierErrors = tierCauses(tiers);
+  if (tierErrors !== '') line += `   ${tierErrors}`;
   return line;
 }
 

@@ -47,7 +47,7 @@ export function registerDemoCommands(program: Command, ctx: CliContext): void {
   const demo = program
     .command('demo')
     .description(
-      'run a local cluster with live traffic: 3 ZooKeeper servers, 3 LB nodes, 4 backends (Ctrl-C stops all)',
+      'run a local cluster with live traffic: 3 ZooKeeper servers, 3 LB nodes, 4 backends, Redis and PostgreSQL services (Ctrl-C stops all)',
     )
     .option('--rate <n>', 'requests per second, spread over the three proxy ports (default 100)')
     .option('--standby <mode>', 'what standbys do with traffic: forward (default) or reject')
@@ -62,6 +62,10 @@ export function registerDemoCommands(program: Command, ctx: CliContext): void {
 Needs a built checkout (scripts/demo.sh runs scripts/setup.sh first) and Debian's zookeeper package.
 Each backend answers with its id, so the share per backend shows the routing. Every proxied request
 reaches the backend with x-ringleader-node and x-ringleader-epoch; the live line shows both.
+With Debian's redis-server and postgresql it also defines the services cache (Redis, port 6390) and
+db (PostgreSQL, port 5440) on every node's service host 127.0.0.1/.2/.3, with traffic on each; a
+missing package leaves that tier out. Try them: redis-cli -h 127.0.0.1 -p 6390 ping,
+psql -h 127.0.0.1 -p 5440 -U postgres.
 
 Examples:
   ringleader demo
