@@ -11,13 +11,7 @@ import { type RoutingSnapshot, requestFacts } from '@ringleader/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { errorBody, NODE_ERRORS, type NodeErrorCode } from '../../errors.js';
-import {
-  LEADER_LABEL,
-  type LimitReason,
-  monotonicNow,
-  NO_BACKEND_LABEL,
-  type PlaneMetrics,
-} from '../../seam.js';
+import { type LimitReason, monotonicNow, type PlaneMetrics } from '../../seam.js';
 import { type Admission, admit, cachedLeaderTarget, notLeaderBody, type Refusal } from '../admission.js';
 import type { DataPlaneOptions, DataPlaneStats } from '../types.js';
 import { failureAnswer } from './answers.js';
