@@ -7,6 +7,7 @@ import { registerConfigCommands } from './commands/config.js';
 import { registerDemoCommands } from './commands/demo.js';
 import { registerLeaderCommands } from './commands/leader.js';
 import { registerNodeCommands } from './commands/node.js';
+import { registerServiceCommands } from './commands/service.js';
 import { registerStatusCommand } from './commands/status.js';
 import { CONFIG_FIELD_FLAGS } from './config-plan.js';
 import { type CliContext, processContext } from './context.js';
@@ -29,6 +30,7 @@ Examples:
   ringleader backend add web-1 --host 10.0.0.5 --port 8080
   ringleader backend list
   ringleader config set --policy consistent-hash --hash header:x-user-id
+  ringleader service add pg --protocol tcp --listen 5433 --policy least-connections --check postgres
   ringleader status --watch
   ringleader leader resign
 Every command takes --zk (or $RINGLEADER_ZK) and --cluster (or $RINGLEADER_CLUSTER); see <command> --help.`,
@@ -36,6 +38,7 @@ Every command takes --zk (or $RINGLEADER_ZK) and --cluster (or $RINGLEADER_CLUST
   registerNodeCommands(program);
   registerBackendCommands(program, ctx);
   registerConfigCommands(program, ctx);
+  registerServiceCommands(program, ctx);
   registerStatusCommand(program, ctx);
   registerLeaderCommands(program, ctx);
   registerDemoCommands(program, ctx);

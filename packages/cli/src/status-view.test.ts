@@ -2,7 +2,8 @@ import { configFingerprint, DEFAULT_CLUSTER_CONFIG } from '@ringleader/core';
 import type { StatusDocument } from '@ringleader/node';
 import type { ClusterStatus } from '@ringleader/zk';
 import { describe, expect, it } from 'vitest';
-import { adminUrlOf, buildStatusView, formatStatus, type NodeFetch } from './status-view.js';
+import { adminUrlOf, buildStatusView, formatStatus, type NodeDoc, type NodeFetch } from './status-view.js';
+import type { ServicesDoc } from './status-view-services.js';
 
 const at = new Date('2026-01-02T03:04:05.000Z');
 
@@ -208,5 +209,175 @@ describe('buildStatusView', () => {
     expect(formatStatus(v)).toContain(
       'config:  INVALID (nodes keep their last good config): does not parse [RL_BAD_JSON]',
     );
+  });
+});
+
+// The CLI reads `services` through its own deep-partial type: what a node publishes must fit it
+// (a compile error here means status.ts's buildServices changed shape).
+type Fits = Pick<StatusDocument, 'services'> extends ServicesDoc ? true : never;
+const fits: Fits = true;
+
+describe('services', () => {
+  it('reads the services shape nodes publish', () => expect(fits).toBe(true));
+
+  const tcp = {
+    name: 'cache',
+    protocol: 'tcp',
+    listen: { host: '127.0.0.1', port: 6380 },
+    policy: 'least-connections',
+    hash: null,
+    check: 'tcp',
+    snapshot: { version: 12, backends: 2 },
+    rejected: null,
+    rejectedBackends: [],
+    traffic: { open: 5, total: 40, bytesIn: 1000, bytesOut: 2000, refused: 0 },
+    backends: [
+      { id: 'r1', host: '10.2.0.1', port: 6379, weight: 1, state: 'active', health: 'up', up: true },
+      {
+        id: 'r2',
+        host: '10.2.0.2',
+        port: 6379,
+        weight: 1,
+        state: 'active',
+        health: 'down',
+        up: false,
+        reason: 'connect ECONNREFUSED',
+      },
+    ],
+  };
+  const withServices = (services: unknown): NodeFetch => {
+    const base = doc('leader', 100, {}) as { doc: NodeDoc };
+    return { doc: { ...base.doc, services } as NodeDoc };
+  };
+  const render = (fetched: [string, NodeFetch][]) =>
+    formatStatus(buildStatusView(cluster(), new Map(fetched), { zk: 'zk1:2181', at }));
+
+  const cases: { name: string; services: unknown; want: (string | RegExp)[]; not?: string[] }[] = [
+    {
+      name: 'a listening tcp service with one backend down and its reason',
+      services: [{ ...tcp, listener: { phase: 'listening', host: '127.0.0.1', port: 6380, since: 1 } }],
+      want: [
+        '\nSERVICES on lb-1\n',
+        /\ncache\s+tcp\s+127\.0\.0\.1:6380\s+least-connections\s+1\/2 up\s+5\s+listening\n/,
+        /\n {2}r1\s+10\.2\.0\.1:6379\s+up\s+up\n/,
+        /\n {2}r2\s+10\.2\.0\.2:6379\s+down\s+down: connect ECONNREFUSED\n/,
+      ],
+    },
+    {
+      name: 'a bind failure shows its message',
+      services: [
+        {
+          ...tcp,
+          backends: [],
+          listener: {
+            phase: 'bind-failed',
+            attempt: 3,
+            code: 'EADDRINUSE',
+            message: 'cannot listen on 127.0.0.1:6380: address already in use',
+            retryAt: 5,
+          },
+        },
+      ],
+      want: [
+        /\ncache\s+tcp\s+127\.0\.0\.1:6380\s+least-connections\s+0\/0 up\s+5\s+bind-failed: cannot listen on 127\.0\.0\.1:6380: address already in use; retrying\n/,
+      ],
+    },
+    {
+      name: 'a rejected definition and a rejected backend, with the last good one serving',
+      services: [
+        {
+          ...tcp,
+          listener: { phase: 'listening', host: '127.0.0.1', port: 6380, since: 1 },
+          rejected: {
+            code: 'RL_SERVICE_INVALID',
+            message: 'listen must be a port',
+            path: '/ringleader/default/services/cache',
+            field: 'listen',
+          },
+          rejectedBackends: [
+            {
+              id: 'r3',
+              path: '/ringleader/default/services/cache/backends/r3',
+              code: 'RL_BAD_JSON',
+              message: 'does not parse',
+            },
+          ],
+        },
+      ],
+      want: [
+        '  rejected definition /ringleader/default/services/cache: listen must be a port [RL_SERVICE_INVALID] (the last good definition serves)\n',
+        '  rejected backend /ringleader/default/services/cache/backends/r3: does not parse [RL_BAD_JSON] (not routed)\n',
+      ],
+    },
+    {
+      name: 'a service that is not opened, an unsupported one and one still opening; http counts in flight',
+      services: [
+        {
+          name: 'a',
+          protocol: 'http',
+          listen: null,
+          listener: { phase: 'not-opened', message: 'port taken by service b' },
+        },
+        {
+          name: 'b',
+          protocol: 'redis',
+          listener: { phase: 'unsupported', message: 'protocol redis is not served' },
+        },
+        { name: 'c', protocol: 'http', listener: { phase: 'opening', attempt: 2 }, traffic: { inFlight: 3 } },
+      ],
+      want: [
+        /\na\s+http\s+-\s+-\s+0\/0 up\s+-\s+not opened: port taken by service b\n/,
+        /\nb\s+redis\s+-\s+-\s+0\/0 up\s+-\s+unsupported: protocol redis is not served\n/,
+        /\nc\s+http\s+-\s+-\s+0\/0 up\s+3\s+opening \(attempt 2\)\n/,
+      ],
+    },
+    {
+      name: 'no services configured',
+      services: [],
+      want: ['\nSERVICES on lb-1\nnone\n'],
+    },
+    {
+      name: 'an older node without services, and garbage entries, still read',
+      services: undefined,
+      want: [],
+      not: ['SERVICES'],
+    },
+    {
+      name: 'malformed fields show as unknown instead of failing',
+      services: [
+        { name: 7, listen: { host: 'h' }, listener: {}, backends: [{ up: 'yes' }], traffic: { open: 'x' } },
+      ],
+      want: [/\n\?\s+-\s+-\s+-\s+0\/1 up\s+-\s+-\n/, /\n {2}\?\s+-\s+-\s+-\n/],
+    },
+  ];
+
+  it.each(cases)('$name', ({ services, want, not }) => {
+    const text = render([
+      ['lb-1', withServices(services)],
+      ['lb-3', { error: 'ECONNREFUSED' }],
+    ]);
+    for (const w of want) typeof w === 'string' ? expect(text).toContain(w) : expect(text).toMatch(w);
+    for (const n of not ?? []) expect(text).not.toContain(n);
+    expect(text).not.toContain('SERVICES on lb-3'); // unreachable: nothing to say
+  });
+
+  it('lists each node separately (listeners are per node)', () => {
+    const listening = [{ ...tcp, listener: { phase: 'listening', host: '127.0.0.1', port: 6380, since: 1 } }];
+    const failed = [{ ...tcp, listener: { phase: 'bind-failed', message: 'cannot listen', retryAt: 1 } }];
+    const v = buildStatusView(
+      cluster(),
+      new Map([
+        ['lb-1', withServices(listening)],
+        ['lb-2', withServices(failed)],
+      ]),
+      { zk: 'zk1:2181', at },
+    );
+    expect(
+      v.services.map((n) => [n.node, n.services.map((s) => [s.name, s.phase, s.listenerProblem])]),
+    ).toEqual([
+      ['lb-1', [['cache', 'listening', false]]],
+      ['lb-2', [['cache', 'bind-failed', true]]],
+    ]);
+    expect(v.services[0]!.services[0]).toMatchObject({ up: 1, total: 2, open: 5, address: '127.0.0.1:6380' });
   });
 });

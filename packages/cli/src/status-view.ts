@@ -14,27 +14,29 @@ import {
 } from '@ringleader/core';
 import type { StatusDocument } from '@ringleader/node';
 import type { ClusterStatus } from '@ringleader/zk';
+import {
+  type DeepPartial,
+  formatServices,
+  type NodeServicesView,
+  nodeServices,
+  type ServicesDoc,
+} from './status-view-services.js';
 import { dash, hostPort, renderTable } from './table.js';
-
-/** Every field, at every depth, may be missing. */
-type DeepPartial<T> = T extends readonly (infer E)[]
-  ? readonly DeepPartial<E>[]
-  : T extends object
-    ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
-    : T;
 
 /**
  * The part of a node's GET /status this command reads; anything else is ignored. Deeply partial
  * on purpose: during a rolling upgrade the node asked may be older (or newer) than this CLI and
  * lack a field (e.g. `config.fingerprint`, which older nodes published elsewhere), so every
  * field is checked before use and a missing one shows as unknown instead of failing the command.
+ * `services` (see status-view-services.ts) is absent from nodes that predate services.
  */
 export type NodeDoc = DeepPartial<
   Pick<
     StatusDocument,
     'role' | 'epoch' | 'serving' | 'lifecycle' | 'session' | 'snapshot' | 'config' | 'backends'
   >
->;
+> &
+  ServicesDoc;
 
 /** Per node: its /status document, or why it could not be had. */
 export type NodeFetch = { readonly doc: NodeDoc } | { readonly error: string };
@@ -93,6 +95,8 @@ export interface StatusView {
   };
   readonly nodes: readonly NodeView[];
   readonly backends: readonly BackendView[];
+  /** Per reachable node that publishes them: the services of services/<name>. */
+  readonly services: readonly NodeServicesView[];
   readonly rejected: readonly { readonly path: string; readonly code: string; readonly message: string }[];
   readonly config: {
     readonly exists: boolean;
@@ -199,6 +203,10 @@ export function buildStatusView(
     },
     nodes,
     backends,
+    services: nodeServices(
+      docs,
+      nodes.map((n) => n.id),
+    ),
     rejected: status.backends.rejected.map((r) => ({ path: r.path, code: r.code, message: r.message })),
     config: {
       exists: cfg.exists,
@@ -247,7 +255,7 @@ function agreementLine(v: StatusView): string {
   return `DISAGREE: ${why} (still propagating, cut off from ZooKeeper, or routing differently)`;
 }
 
-/** The human form: summary lines, then NODES, BACKENDS (with each node's health view), REJECTED. */
+/** The human form: summary lines, then NODES, BACKENDS (with each node's health view), REJECTED, SERVICES per node. */
 export function formatStatus(v: StatusView): string {
   const l = v.leader;
   const leader = l
@@ -311,5 +319,5 @@ export function formatStatus(v: StatusView): string {
       v.rejected.map((r) => [r.path, r.code, r.message]),
     );
   }
-  return out;
+  return out + formatServices(v.services);
 }

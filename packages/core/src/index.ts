@@ -32,6 +32,16 @@ export {
   type ProxyAddresses,
   type ProxyTlv,
 } from './codec/proxy-protocol.js';
+export {
+  decodeService,
+  encodeService,
+  SERVICE_BOUNDS,
+  SERVICE_CHECK_KINDS,
+  SERVICE_DEFAULTS,
+  SERVICE_PROTOCOLS,
+  serviceToJson,
+  validateService,
+} from './codec/service.js';
 export * from './errors.js';
 export { connectionFacts, type IncomingLike, LazyRequestFacts, requestFacts } from './facts.js';
 export * from './hash/index.js';

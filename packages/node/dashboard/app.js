@@ -2,7 +2,9 @@
 // packages/node/src/control/dashboard/). Plain ES modules, no framework and no build step; every
 // value from the server goes into the page through textContent, never as HTML.
 import { Connection } from './connection.js';
+import { h } from './dom.js';
 import { colorFor, drawChart, drawRing, ringArcs, setPalette, weightArcs } from './draw.js';
+import { renderServices } from './services.js';
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = 'ringleader.adminToken';
@@ -14,14 +16,6 @@ const state = {
   lastEventsKey: '',
   paletteKey: '',
 };
-
-/** Creates an element with a class and text. */
-function h(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined && text !== null) e.textContent = String(text);
-  return e;
-}
 
 function fmtTime(ms) {
   const d = new Date(ms);
@@ -328,6 +322,7 @@ function render(f) {
   $('cluster').textContent = `cluster ${f.self.node.cluster} · ${f.self.node.mode}`;
   renderNodes(f);
   renderBackends(f);
+  renderServices(f, $);
   renderRing(f);
   renderChart(f);
   renderEvents(f);

@@ -24,6 +24,14 @@ export const NODE_ERRORS = {
     status: 500,
     message: 'TLS key or certificate refused; the pair in force is kept',
   },
+  // The TCP plane (plane/tcp): a TCP client gets a closed connection, never a body; the code is
+  // what the debug log and the access log's `code` name.
+  RL_TCP_NO_BACKEND: { status: 503, message: 'no eligible backend for the TCP connection' },
+  RL_TCP_CONNECT_FAILED: { status: 502, message: 'could not connect the TCP connection to a backend' },
+  RL_TCP_QUEUE_TIMEOUT: { status: 503, message: 'every eligible backend stayed at its connection cap' },
+  RL_TCP_FENCED: { status: 503, message: 'the serving permit became void; the TCP connection was closed' },
+  RL_TCP_FORWARD_FAILED: { status: 503, message: 'could not relay the TCP connection to the leader' },
+  RL_TCP_PROXY_HEADER: { status: 400, message: 'the client sent no valid PROXY protocol header in time' },
   // Configuration and admin API (docs/errors.md, "Node (configuration and admin API)").
   RL_BAD_NODE_CONFIG: { status: 400, message: 'invalid node configuration' },
   RL_ADMIN_UNAUTHORISED: { status: 401, message: 'a valid bearer token is required for this action' },

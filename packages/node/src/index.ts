@@ -23,6 +23,7 @@ export {
   type UpstreamErrorKind,
 } from './control/metrics.js';
 export { buildStatus, type StatusDocument } from './control/status.js';
+export { createTcpMetrics } from './control/tcp-metrics.js';
 export {
   type CertificateInfo,
   CertificateReloader,
@@ -36,6 +37,12 @@ export { errorBody, NODE_ERRORS, type NodeErrorCode, nodeError } from './errors.
 export { type NodeAddresses, RINGLEADER_VERSION, RingleaderNode, type StartOptions } from './node.js';
 export { createDataPlane } from './plane/http/server.js';
 export { forwardedFor, parseTrustedProxies, type TrustedProxies } from './plane/http/trust.js';
+export {
+  createTcpListener,
+  type TcpListener,
+  type TcpListenerOptions,
+  type TcpListenerStats,
+} from './plane/tcp/index.js';
 export type {
   DataPlane,
   DataPlaneLimits,
@@ -51,4 +58,8 @@ export type {
   PlaneMetrics,
   Seam,
   ServingPermit,
+  TcpCloseCause,
+  TcpConnectFailureKind,
+  TcpPlaneMetrics,
+  TcpRefusalReason,
 } from './seam.js';

@@ -18,6 +18,7 @@ import {
   NodeRegistry,
   NotAuthorisedLog,
   PeerStatsWatcher,
+  ServicesWatcher,
   StatsPublisher,
   ZkSession,
   zkSecurity,
@@ -27,15 +28,21 @@ import { type Logger, pino } from 'pino';
 import type { NodeConfig } from './config/schema.js';
 import { createAdminServer } from './control/admin/server.js';
 import { HealthChecker } from './control/health/checker.js';
+import { serviceProbe } from './control/health/probes.js';
 import { createMetrics, type NodeMetrics } from './control/metrics.js';
 import { RoleController } from './control/role/controller.js';
 import { fallbackClusterConfig, RoutingState } from './control/routing.js';
+import { ServiceManager } from './control/services/manager.js';
+import { serviceControlMetrics } from './control/services/metrics.js';
+import { UnsupportedProtocol } from './control/services/runtime.js';
 import { buildStatus } from './control/status.js';
 import { CertificateReloader, loadTls, type ReloadResult, type SecureContextTarget } from './control/tls.js';
 import type { NodeAddresses, NodeView } from './control/view.js';
 import { createDataPlane } from './plane/http/server.js';
+import { createHttpServiceListener, type HttpServiceBase } from './plane/http-service.js';
+import { createTcpListener } from './plane/tcp/index.js';
 import type { DataPlane } from './plane/types.js';
-import type { DataPlaneStats } from './seam.js';
+import type { DataPlaneStats, ServiceListener, ServiceListenerInput } from './seam.js';
 
 export const RINGLEADER_VERSION = '0.1.0';
 
@@ -58,11 +65,16 @@ export class RingleaderNode implements NodeView {
   readonly routing: RoutingState;
   readonly roles: RoleController;
   readonly membership: MembershipWatcher;
+  readonly servicesWatch: ServicesWatcher;
   readonly configWatch: ConfigWatcher;
   readonly leaderWatch: LeaderWatcher;
   readonly admin: ClusterAdmin;
   readonly dataPlane: DataPlane;
+  /** The services of services/<name>, each with its own listener on serviceHost. */
+  readonly services: ServiceManager;
+  readonly serviceHost: string;
   readonly startedAt = new Date();
+  readonly #httpBase: HttpServiceBase;
   #election: LeaderElection | undefined;
   #registry: NodeRegistry | undefined;
   #statsPublisher: StatsPublisher | undefined;
@@ -118,6 +130,8 @@ export class RingleaderNode implements NodeView {
       metrics: this.metrics,
       holdsLease: () => this.#election?.holdsLease() ?? false,
       leaseValidUntil: () => this.#election?.leaseValidUntil() ?? Number.NEGATIVE_INFINITY,
+      sessionLive: () =>
+        this.session.state === 'connected' && this.session.now() < this.session.leaseValidUntil(),
     });
     this.membership = new MembershipWatcher({
       session: this.session,
@@ -131,23 +145,19 @@ export class RingleaderNode implements NodeView {
       nodeId: config.nodeId,
       logger: zkLog,
     });
+    this.servicesWatch = new ServicesWatcher({
+      session: this.session,
+      cluster: config.cluster,
+      logger: zkLog,
+    });
     this.leaderWatch = new LeaderWatcher({ session: this.session, cluster: config.cluster, logger: zkLog });
     this.admin = new ClusterAdmin({ session: this.session, cluster: config.cluster });
     // Read and checked now (a bad pair stops the start with RL_TLS_RELOAD_FAILED naming the file).
     this.#tls = config.proxy.tls ? loadTls(config.proxy.tls) : undefined;
-    this.dataPlane = createDataPlane({
+    // What every HTTP plane of this node shares (the default service's and those of http
+    // services): the seam, feeds, retries and connect timeout are each service's own.
+    this.#httpBase = {
       nodeId: config.nodeId,
-      // The seam (seam.ts): the plane reads the snapshot and the gate, and asks again right
-      // before each write to a backend (plane/http/pools.ts) whether the permit still holds.
-      seam: {
-        snapshot: () => this.routing.snapshot,
-        gate: () => this.roles.gate(),
-        permitValid: (permit) => this.roles.permitValid(permit),
-        waitForGateChange: (ms) => this.roles.waitForGateChange(ms),
-      },
-      load: this.load,
-      health: this.checker,
-      retries: config.retries,
       exposeBackendHeader: config.exposeBackendHeader,
       trustedProxies: config.trustedProxies,
       timeouts: config.timeouts,
@@ -165,7 +175,62 @@ export class RingleaderNode implements NodeView {
           }
         : {}),
       metrics: this.metrics,
+    };
+    this.dataPlane = createDataPlane({
+      ...this.#httpBase,
+      // The seam (seam.ts): the plane reads the snapshot and the gate, and asks again right
+      // before each write to a backend (plane/http/pools.ts) whether the permit still holds.
+      seam: {
+        snapshot: () => this.routing.snapshot,
+        gate: () => this.roles.gate(),
+        permitValid: (permit) => this.roles.permitValid(permit),
+        waitForGateChange: (ms) => this.roles.waitForGateChange(ms),
+      },
+      load: this.load,
+      health: this.checker,
+      retries: config.retries,
     });
+    this.serviceHost = config.services.host ?? config.proxy.listen.host;
+    this.services = new ServiceManager(
+      {
+        host: this.serviceHost,
+        gate: () => this.roles.gate(),
+        permitValid: (permit) => this.roles.permitValid(permit),
+        relayValid: (permit) => this.roles.relayValid(permit),
+        waitForGateChange: (ms) => this.roles.waitForGateChange(ms),
+        openListener: (input) => this.#openServiceListener(input),
+        probeFor: (d) => serviceProbe(d.healthCheck),
+        metrics: serviceControlMetrics(this.metrics.registry),
+        logger: this.log.child({ component: 'services' }),
+      },
+      reservedPorts(config, this.serviceHost),
+    );
+  }
+
+  /** The listener of one service, by protocol; the control room drives it (control/services/). */
+  #openServiceListener(input: ServiceListenerInput): ServiceListener {
+    switch (input.definition.protocol) {
+      case 'http':
+        return createHttpServiceListener(input, this.#httpBase);
+      case 'tcp':
+        return createTcpListener({
+          ...input,
+          service: input.definition,
+          nodeId: this.config.nodeId,
+          // A forwarding standby relays to the same service port on the leader's service host.
+          forwardTarget: () => {
+            const host = this.roles.leader?.serviceHost ?? leaderHost(this.roles.leader?.proxyUrl);
+            return host === undefined ? undefined : { host, port: input.definition.listen };
+          },
+          metrics: this.metrics.serviceMetrics(input.name),
+          logger: this.log.child({ component: 'tcp', service: input.name }),
+          ...(this.#httpBase.accessLog ? { accessLog: this.#httpBase.accessLog } : {}),
+        });
+      case 'redis':
+        throw new UnsupportedProtocol(
+          `service ${input.name}: protocol redis is not served by this node version`,
+        );
+    }
   }
 
   /** Built in start(), once the URLs written into the leader znode are known. */
@@ -249,7 +314,7 @@ export class RingleaderNode implements NodeView {
       session: this.session,
       nodeId: config.nodeId,
       cluster: config.cluster,
-      urls: this.#addresses,
+      urls: { ...this.#addresses, serviceHost: reachableServiceHost(this.serviceHost, config.advertiseHost) },
       logger: this.log.child({ component: 'zk' }),
     });
     election.on('role', (change) => {
@@ -295,6 +360,7 @@ export class RingleaderNode implements NodeView {
     if (this.#stopping !== undefined) return;
     this.membership.start();
     this.configWatch.start();
+    this.servicesWatch.start();
     this.leaderWatch.start();
     this.#registry = new NodeRegistry({
       session: this.session,
@@ -340,6 +406,7 @@ export class RingleaderNode implements NodeView {
       this.metrics.configKnown.set(c.source === 'unknown' ? 0 : 1);
     });
     this.leaderWatch.on('leader', (l) => this.roles.onLeader(l));
+    this.servicesWatch.on('services', (view) => this.services.apply(view));
   }
 
   /**
@@ -392,13 +459,16 @@ export class RingleaderNode implements NodeView {
     // Then each kept-alive client gets one round trip to see `connection: close` and go
     // elsewhere before idle connections are closed.
     this.dataPlane.stopAccepting();
+    this.services.stopAccepting();
     await sleep(Math.min(this.config.drainTimeoutMs, DRAIN_ANNOUNCE_MS));
-    await this.dataPlane.close(this.config.drainTimeoutMs);
+    // Each service drains its open connections for its own drainTimeoutMs (docs/services.md).
+    await Promise.all([this.dataPlane.close(this.config.drainTimeoutMs), this.services.close()]);
     this.roles.setLifecycle('stopped');
     this.checker.stop();
     await this.#statsPublisher?.close();
     this.#peerStats?.close();
     this.membership.close();
+    this.servicesWatch.close();
     this.configWatch.close();
     this.leaderWatch.close();
     await this.#election?.close();
@@ -413,6 +483,34 @@ export class RingleaderNode implements NodeView {
 const DRAIN_ANNOUNCE_MS = 1000;
 
 const CONFIG_SOURCES: readonly ConfigSource[] = ['znode', 'last-good', 'fallback', 'unknown'];
+
+/** The host of a leader's proxy URL, without IPv6 brackets; undefined if none or unusable. */
+function leaderHost(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return new URL(url).hostname.replace(/^\[|\]$/g, '') || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where peers reach this node's service listeners: the service host, unless it is a wildcard. */
+function reachableServiceHost(host: string, advertise: string | undefined): string {
+  const wild = host === '0.0.0.0' || host === '::' || host === '';
+  return wild ? advertisedHost(host, advertise).replace(/^\[|\]$/g, '') : host;
+}
+
+/** Ports this node holds on the service host already (a service asking for one is not opened). */
+function reservedPorts(config: NodeConfig, serviceHost: string): Map<number, string> {
+  const wild = (h: string) => h === '0.0.0.0' || h === '::' || h === '';
+  const overlaps = (h: string) => h === serviceHost || wild(h) || wild(serviceHost);
+  const out = new Map<number, string>();
+  if (overlaps(config.proxy.listen.host) && config.proxy.listen.port !== 0)
+    out.set(config.proxy.listen.port, 'default (proxy.listen)');
+  if (overlaps(config.admin.listen.host) && config.admin.listen.port !== 0)
+    out.set(config.admin.listen.port, 'the admin API (admin.listen)');
+  return out;
+}
 
 /** The address peers and clients can reach for a listen host (0.0.0.0 is not one). */
 function advertisedHost(host: string, configured: string | undefined): string {

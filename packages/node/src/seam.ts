@@ -192,3 +192,50 @@ export interface ServiceListenerInput {
   readonly load: LoadFeed;
   readonly health: PassiveHealthFeed;
 }
+
+// ------------------------------------------------------------------ the TCP plane (plane/tcp)
+
+/** Why a relayed TCP connection ended (bounded label values of `cause`). */
+export type TcpCloseCause =
+  /** Both sides finished (FIN each way). */
+  | 'done'
+  | 'client_reset'
+  | 'backend_reset'
+  | 'idle'
+  | 'max_duration'
+  /** relayValid/permitValid turned false while relaying. */
+  | 'fenced'
+  /** The backend left the snapshot or was draining, and drainTimeoutMs ran out. */
+  | 'drain'
+  /** The listener closed and its grace ran out. */
+  | 'shutdown'
+  | 'error';
+
+/** Why a client connection was closed before it reached a backend (bounded). */
+export type TcpRefusalReason =
+  | 'not_leader'
+  | 'no_backend'
+  | 'connect_failed'
+  | 'queue_timeout'
+  | 'fenced'
+  | 'forward_failed'
+  | 'bad_proxy_header'
+  | 'proxy_header_timeout'
+  | 'client_gone';
+
+/** What went wrong connecting to a backend (bounded). */
+export type TcpConnectFailureKind = 'refused' | 'timeout' | 'unreachable' | 'other';
+
+/**
+ * The figures one service's TCP listener reports (control/metrics.ts `serviceMetrics(name)`);
+ * `backend` takes the service's member ids, or LEADER_LABEL for connections forwarded.
+ */
+export interface TcpPlaneMetrics {
+  opened(backend: string): void;
+  closed(backend: string, cause: TcpCloseCause, durationS: number): void;
+  /** `in`: client → backend; `out`: backend → client. */
+  bytes(backend: string, direction: 'in' | 'out', n: number): void;
+  connectFailure(backend: string, kind: TcpConnectFailureKind): void;
+  retry(): void;
+  refused(reason: TcpRefusalReason): void;
+}

@@ -31,6 +31,7 @@ export * from './paths.js';
 export * from './security/acl.js';
 export * from './security/noauth.js';
 export * from './security/types.js';
+export * from './services/services.js';
 export * from './session/session.js';
 export * from './session/session-machine.js';
 export * from './stat.js';

@@ -1,7 +1,7 @@
 // The znode layout, the public contract of docs/zookeeper.md ("The znode layout"):
-//   /ringleader/<cluster>/{nodes,election,leader,backends,config,config-last-good,stats}
+//   /ringleader/<cluster>/{nodes,election,leader,backends,config,config-last-good,stats,services}
 // Names are checked by core's rules (names.ts; documented in docs/zookeeper.md, "Names").
-import { BACKEND_ID, CLUSTER_NAME, type NameRule, NODE_ID } from '@ringleader/core';
+import { BACKEND_ID, CLUSTER_NAME, type NameRule, NODE_ID, SERVICE_NAME } from '@ringleader/core';
 import { zkError } from './errors.js';
 
 export const ROOT = '/ringleader';
@@ -25,6 +25,10 @@ export function validateBackendId(id: string): string {
   return checkName('backendId', BACKEND_ID, id);
 }
 
+export function validateServiceName(name: string): string {
+  return checkName('service', SERVICE_NAME, name);
+}
+
 export interface ClusterPaths {
   readonly cluster: string;
   readonly root: string;
@@ -36,6 +40,11 @@ export interface ClusterPaths {
   /** The validated copy of the last valid `config`, published by the nodes (config/config-watch.ts). */
   readonly configLastGood: string;
   readonly stats: string;
+  /** The services folder: services/<name> (definition) and services/<name>/backends/<id>. */
+  readonly services: string;
+  service(name: string): string;
+  serviceBackends(name: string): string;
+  serviceBackend(name: string, backendId: string): string;
   node(nodeId: string): string;
   backend(backendId: string): string;
   stat(nodeId: string): string;
@@ -54,6 +63,11 @@ export function clusterPaths(cluster = 'default'): ClusterPaths {
     config: `${root}/config`,
     configLastGood: `${root}/config-last-good`,
     stats: `${root}/stats`,
+    services: `${root}/services`,
+    service: (name: string) => `${root}/services/${validateServiceName(name)}`,
+    serviceBackends: (name: string) => `${root}/services/${validateServiceName(name)}/backends`,
+    serviceBackend: (name: string, backendId: string) =>
+      `${root}/services/${validateServiceName(name)}/backends/${validateBackendId(backendId)}`,
     node: (nodeId: string) => `${root}/nodes/${validateNodeId(nodeId)}`,
     backend: (backendId: string) => `${root}/backends/${validateBackendId(backendId)}`,
     stat: (nodeId: string) => `${root}/stats/${validateNodeId(nodeId)}`,

@@ -16,6 +16,8 @@ export interface EphemeralPlan {
   readonly input: BackendInput;
   readonly sessionTimeoutMs: number;
   readonly json: boolean;
+  /** A service of services/ (default: backends/). */
+  readonly service?: string;
 }
 
 export async function holdEphemeral(ctx: CliContext, target: ZkTarget, plan: EphemeralPlan): Promise<void> {
@@ -23,7 +25,11 @@ export async function holdEphemeral(ctx: CliContext, target: ZkTarget, plan: Eph
   const session = await connect(target, { sessionTimeoutMs: plan.sessionTimeoutMs });
   const keepAlive = setInterval(() => {}, 1 << 30); // the session's own timers do not hold the process
   try {
-    const admin = new ClusterAdmin({ session, cluster: target.cluster });
+    const admin = new ClusterAdmin({
+      session,
+      cluster: target.cluster,
+      ...(plan.service !== undefined ? { service: plan.service } : {}),
+    });
     const rec = await admin.addBackend(plan.id, plan.input, { ephemeral: true });
     if (plan.json) printJson(ctx, { ...backendJson(rec.backend), version: rec.version, ephemeral: true });
     else {

@@ -19,7 +19,7 @@ import { printJson, targetOf, zkOptions } from '../options.js';
 import { withSession } from '../zk.js';
 import { holdEphemeral } from './backend-ephemeral.js';
 
-type Common = ZkFlags & { json?: boolean; ifVersion?: string };
+type Common = ZkFlags & { json?: boolean; ifVersion?: string; service?: string };
 
 function writeOptions(opts: Common): WriteOptions {
   return opts.ifVersion === undefined
@@ -34,7 +34,7 @@ export function registerBackendCommands(program: Command, ctx: CliContext): void
     .command('backend')
     .description('manage the backends the cluster routes to (znodes under backends/)');
 
-  zkOptions(
+  backendOptions(
     backend
       .command('add <id>')
       .description('register a backend (fails if the id exists)')
@@ -71,19 +71,25 @@ Examples:
             opts.sessionTimeout === undefined
               ? 10_000
               : parseInteger('--session-timeout', opts.sessionTimeout, 1000, 60_000);
-          await holdEphemeral(ctx, target, { id, input, sessionTimeoutMs, json: opts.json === true });
+          await holdEphemeral(ctx, target, {
+            id,
+            input,
+            sessionTimeoutMs,
+            json: opts.json === true,
+            ...(opts.service !== undefined ? { service: opts.service } : {}),
+          });
           return;
         }
         if (opts.sessionTimeout !== undefined) throw usage('--session-timeout applies only with --ephemeral');
         await withSession(target, async (session) => {
-          const rec = await admin(session, target).addBackend(id, input);
+          const rec = await admin(session, target, opts.service).addBackend(id, input);
           if (opts.json) printJson(ctx, { ...backendJson(rec.backend), version: rec.version });
           else ctx.io.out(`added backend ${id}: ${describeBackend(rec.backend)}\n`);
         });
       },
     );
 
-  zkOptions(
+  backendOptions(
     backend
       .command('update <id>')
       .description('change some fields of a backend (versioned read-modify-write)')
@@ -103,7 +109,7 @@ Examples:
       const write = writeOptions(opts);
       const target = targetOf(opts, ctx);
       await withSession(target, async (session) => {
-        const rec = await admin(session, target).updateBackend(id, patch, write);
+        const rec = await admin(session, target, opts.service).updateBackend(id, patch, write);
         if (opts.json) printJson(ctx, { ...backendJson(rec.backend), version: rec.version });
         else ctx.io.out(`updated backend ${id}: ${describeBackend(rec.backend)}\n`);
       });
@@ -113,7 +119,7 @@ Examples:
     ['drain', 'stop sending new requests to a backend (in-flight requests finish)'],
     ['undrain', 'put a drained backend back into rotation'],
   ] as const) {
-    zkOptions(
+    backendOptions(
       backend
         .command(`${verb} <id>`)
         .description(what)
@@ -126,7 +132,7 @@ Examples:
         const write = writeOptions(opts);
         const target = targetOf(opts, ctx);
         await withSession(target, async (session) => {
-          const a = admin(session, target);
+          const a = admin(session, target, opts.service);
           const rec = verb === 'drain' ? await a.drainBackend(id, write) : await a.undrainBackend(id, write);
           if (opts.json) printJson(ctx, { ...backendJson(rec.backend), version: rec.version });
           else ctx.io.out(`backend ${id} is ${rec.backend.state}: ${describeBackend(rec.backend)}\n`);
@@ -134,7 +140,7 @@ Examples:
       });
   }
 
-  zkOptions(
+  backendOptions(
     backend
       .command('remove <id>')
       .description('delete a backend znode (nodes stop routing to it at once)')
@@ -146,12 +152,12 @@ Examples:
       const write = writeOptions(opts);
       const target = targetOf(opts, ctx);
       await withSession(target, async (session) => {
-        await admin(session, target).removeBackend(id, write);
+        await admin(session, target, opts.service).removeBackend(id, write);
         ctx.io.out(`removed backend ${id}\n`);
       });
     });
 
-  zkOptions(
+  backendOptions(
     backend
       .command('list')
       .alias('ls')
@@ -162,13 +168,24 @@ Examples:
     .action(async (opts: Common) => {
       const target = targetOf(opts, ctx);
       await withSession(target, async (session) => {
-        const snap = await admin(session, target).listBackends();
+        const snap = await admin(session, target, opts.service).listBackends();
         if (opts.json) printJson(ctx, backendListJson(snap, target.cluster));
         else ctx.io.out(formatBackendList(snap, target.cluster));
       });
     });
 }
 
-function admin(session: ZkSession, target: ZkTarget): ClusterAdmin {
-  return new ClusterAdmin({ session, cluster: target.cluster });
+function admin(session: ZkSession, target: ZkTarget, service?: string): ClusterAdmin {
+  return new ClusterAdmin({
+    session,
+    cluster: target.cluster,
+    ...(service !== undefined ? { service } : {}),
+  });
+}
+
+/** The ZooKeeper flags, and `--service NAME`: the backends of services/NAME instead of backends/. */
+function backendOptions(cmd: Command): Command {
+  return zkOptions(
+    cmd.option('--service <name>', 'a service of services/ (default: the default HTTP service, backends/)'),
+  );
 }

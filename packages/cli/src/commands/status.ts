@@ -50,7 +50,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     program
       .command('status')
       .description(
-        "nodes (role, epoch, session, snapshot version, serving), leader, config, backends with each node's health view",
+        "nodes (role, epoch, session, snapshot version, serving), leader, config, backends with each node's health view, each node's services",
       )
       .option('--json', 'machine-readable output (with --watch: one JSON document per line)')
       .option('--watch', 'redraw every --interval until Ctrl-C')

@@ -5,7 +5,14 @@
 // Hot path: `backend(id)` returns cached per-backend accumulators (plain numbers); the
 // per-backend series are produced from them at scrape time. Everything else is prom-client.
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { LimitReason, PlaneBackendFigures, PlaneMetrics, UpstreamErrorKind } from '../seam.js';
+import type {
+  LimitReason,
+  PlaneBackendFigures,
+  PlaneMetrics,
+  TcpPlaneMetrics,
+  UpstreamErrorKind,
+} from '../seam.js';
+import { createTcpMetrics } from './tcp-metrics.js';
 
 export { LEADER_LABEL, type LimitReason, NO_BACKEND_LABEL, type UpstreamErrorKind } from '../seam.js';
 
@@ -61,6 +68,8 @@ export interface NodeMetrics extends PlaneMetrics {
   healthTransition(id: string, to: HealthStateLabel, healthy: boolean): void;
   /** Drops every series of a backend that left the cluster. */
   forget(id: string): void;
+  /** The TCP plane's figures of one service (`ringleader_tcp_*`, labelled `service`). */
+  serviceMetrics(service: string): TcpPlaneMetrics;
 }
 
 export interface MetricsOptions {
@@ -278,8 +287,11 @@ export function createMetrics(opts: MetricsOptions = {}): NodeMetrics {
     return s;
   }
 
+  const serviceMetrics = createTcpMetrics(registry);
+
   return {
     registry,
+    serviceMetrics,
     retries,
     limitRejections,
     role,

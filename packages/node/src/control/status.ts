@@ -60,9 +60,42 @@ export function buildStatus(node: NodeView) {
     })),
     rejected: membership?.rejected ?? [],
     traffic: { ...node.traffic },
+    services: buildServices(node),
     at: new Date().toISOString(),
     uptimeS: Math.round(now / 1000),
   };
+}
+
+/** The services of services/<name>: listener, routing, backends with health, counters. */
+function buildServices(node: NodeView) {
+  return node.services.status().map((s) => {
+    const rt = s.runtime;
+    const snap = rt?.snapshot;
+    const d = s.definition;
+    return {
+      name: s.name,
+      protocol: d?.protocol ?? null,
+      listen: d ? { host: node.serviceHost, port: d.listen } : null,
+      /** opening | listening | bind-failed | unsupported | draining | closed | not-opened */
+      listener: s.listener,
+      policy: d?.routing.policy ?? null,
+      hash: d?.routing.hash ? formatHashSource(d.routing.hash) : null,
+      check: d?.healthCheck.kind ?? null,
+      fingerprint: d ? configFingerprint(d.routing) : null,
+      snapshot: snap ? { version: snap.version, backends: snap.backends.length } : null,
+      /** The znode's current problem, while it stays invalid (the last good definition serves). */
+      rejected: s.rejected ?? null,
+      backends: (snap?.backends ?? []).map((b) => ({
+        ...backendFields(b),
+        health: rt?.health.state(b.id),
+        up: rt?.health.isUp(b.id) ?? false,
+        ewmaMs: roundOrNull(rt?.load.ewmaMs(b.id)),
+        inFlight: rt?.load.inFlight(b.id) ?? 0,
+      })),
+      rejectedBackends: s.membershipRejected,
+      traffic: rt?.listenerStats ? { ...rt.listenerStats } : null,
+    };
+  });
 }
 
 function roundOrNull(v: number | undefined): number | null {

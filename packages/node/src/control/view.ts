@@ -10,6 +10,7 @@ import type { HealthChecker } from './health/checker.js';
 import type { NodeMetrics } from './metrics.js';
 import type { RoleController } from './role/controller.js';
 import type { RoutingState } from './routing.js';
+import type { ServiceManager } from './services/manager.js';
 
 export interface NodeAddresses {
   readonly proxyUrl: string;
@@ -37,4 +38,8 @@ export interface NodeView {
   readonly metrics: Pick<NodeMetrics, 'registry'>;
   /** The data plane's live counters. */
   readonly traffic: Readonly<DataPlaneStats>;
+  /** The services of services/ (the default one is the fields above). */
+  readonly services: Pick<ServiceManager, 'status'>;
+  /** The host service listeners bind on this node. */
+  readonly serviceHost: string;
 }

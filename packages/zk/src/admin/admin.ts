@@ -10,8 +10,16 @@
 //   other writer's fields survive). With `expectedVersion` (the caller showed a user a
 //   payload and wants exactly that one changed) there is no retry: a conflict fails with
 //   RL_ZK_BAD_VERSION and the caller re-reads.
-import type { Backend, BackendInput, ClusterConfig } from '@ringleader/core';
-import { decodeBackend, decodeClusterConfig, encodeBackend } from '@ringleader/core';
+import type { Backend, BackendInput, ClusterConfig, ServiceDefinition } from '@ringleader/core';
+import {
+  DEFAULT_SERVICE,
+  decodeBackend,
+  decodeClusterConfig,
+  decodeService,
+  encodeBackend,
+  encodeService,
+  validateService,
+} from '@ringleader/core';
 import { hasCode, zkError } from '../errors.js';
 import {
   buildMembershipSnapshot,
@@ -47,6 +55,17 @@ export interface WriteOptions {
   readonly expectedVersion?: number;
 }
 
+export interface StoredService {
+  readonly name: string;
+  readonly path: string;
+  readonly version: number;
+  /** The stored JSON (undefined when it does not parse). */
+  readonly raw?: unknown;
+  readonly definition?: ServiceDefinition;
+  /** Why the stored payload is invalid (nodes keep their last good definition). */
+  readonly error?: { readonly code: string; readonly message: string; readonly field?: string };
+}
+
 export interface StoredConfig {
   readonly exists: boolean;
   /** Data version of the `config` znode; -1 when it does not exist. */
@@ -65,7 +84,7 @@ export interface StoredConfig {
  */
 export async function ensureClusterPaths(session: ZkSession, cluster = 'default'): Promise<ClusterPaths> {
   const p = clusterPaths(cluster);
-  for (const dir of [p.nodes, p.election, p.backends, p.stats]) await session.mkdirp(dir);
+  for (const dir of [p.nodes, p.election, p.backends, p.stats, p.services]) await session.mkdirp(dir);
   const policy = session.aclPolicy;
   if (isClusterPolicy(policy) && policy.root === p.root) await secureClusterTree(session, policy);
   return p;
@@ -171,10 +190,128 @@ export class ClusterAdmin {
   readonly #session: ZkSession;
   readonly #maxAttempts: number;
 
-  constructor(opts: { session: ZkSession; cluster?: string; maxAttempts?: number }) {
+  /**
+   * `service`: the backend operations act on services/<service>/backends instead of the
+   * top-level backends/ (the default service).
+   */
+  constructor(opts: { session: ZkSession; cluster?: string; maxAttempts?: number; service?: string }) {
     this.#session = opts.session;
-    this.paths = clusterPaths(opts.cluster);
+    const paths = clusterPaths(opts.cluster);
+    const service = opts.service;
+    this.paths =
+      service === undefined || service === DEFAULT_SERVICE
+        ? paths
+        : Object.freeze({
+            ...paths,
+            backends: paths.serviceBackends(service),
+            backend: (id: string) => paths.serviceBackend(service, id),
+          });
     this.#maxAttempts = Math.max(1, opts.maxAttempts ?? 5);
+  }
+
+  // ---- services/<name> (docs/zookeeper.md "Services")
+
+  /** The stored definition of a service: decoded (or its problem) and the raw JSON, with the znode version. */
+  async getService(name: string): Promise<StoredService> {
+    const path = this.paths.service(name);
+    const { data, stat } = await this.#read(path, `service "${name}" does not exist`);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(data.toString('utf8'));
+    } catch {
+      raw = undefined;
+    }
+    const decoded = decodeService(name, data, path);
+    const base = { name, path, version: stat.version, ...(raw !== undefined ? { raw } : {}) };
+    if (decoded.ok) return { ...base, definition: decoded.value };
+    const { code, message, field } = decoded.error;
+    return { ...base, error: field !== undefined ? { code, message, field } : { code, message } };
+  }
+
+  /**
+   * Writes a service definition (create or replace), validated by the core codec first: an
+   * invalid one throws the codec's error and nothing is written. `expectedVersion` as elsewhere.
+   */
+  async putService(
+    name: string,
+    value: unknown,
+    opts: WriteOptions & { create?: 'only' | 'or-replace' } = {},
+  ): Promise<StoredService> {
+    const path = this.paths.service(name);
+    const checked = validateService(name, value, path);
+    if (!checked.ok) throw checked.error;
+    const text = encodeService(checked.value);
+    if (!text.ok) throw withPath(text.error, path);
+    const exists = (await this.#session.exists(path)) !== null;
+    if (exists && opts.create === 'only')
+      throw zkError('RL_ZK_NODE_EXISTS', `service "${name}" exists (use service set)`, {
+        path,
+        field: 'name',
+      });
+    if (!exists) {
+      await this.#session.mkdirp(this.paths.services);
+      try {
+        await this.#session.create(path, text.value, 'persistent');
+      } catch (err) {
+        if (hasCode(err, 'RL_ZK_NODE_EXISTS'))
+          throw zkError('RL_ZK_NODE_EXISTS', `service "${name}" exists (use service set)`, {
+            path,
+            field: 'name',
+          });
+        throw err;
+      }
+      await this.#session.mkdirp(this.paths.serviceBackends(name));
+      return { name, path, version: 0, raw: JSON.parse(text.value), definition: checked.value };
+    }
+    try {
+      const stat = await this.#session.setData(path, text.value, opts.expectedVersion ?? -1);
+      return { name, path, version: stat.version, raw: JSON.parse(text.value), definition: checked.value };
+    } catch (err) {
+      if (hasCode(err, 'RL_ZK_BAD_VERSION')) throw conflict(path, 1);
+      throw err;
+    }
+  }
+
+  /** Every service znode, decoded (or its problem), with its backend count. */
+  async listServices(): Promise<Array<StoredService & { backends: number }>> {
+    const { entries } = await readChildrenWithData(this.#session, this.paths.services);
+    const out: Array<StoredService & { backends: number }> = [];
+    for (const name of [...entries.keys()].sort()) {
+      const e = entries.get(name) as { data: Buffer; stat: ZnodeStat };
+      const path = `${this.paths.services}/${name}`;
+      const decoded = decodeService(name, e.data, path);
+      const backends = await this.#session
+        .getChildren(`${path}/backends`)
+        .then((r) => r.children.length)
+        .catch(() => 0);
+      const base = { name, path, version: e.stat.version, backends };
+      if (decoded.ok) out.push({ ...base, definition: decoded.value });
+      else out.push({ ...base, error: { code: decoded.error.code, message: decoded.error.message } });
+    }
+    return out;
+  }
+
+  /** Deletes a service and its backends folder: every node stops accepting and drains it. */
+  async removeService(name: string): Promise<void> {
+    const path = this.paths.service(name);
+    const removeTree = async (p: string): Promise<void> => {
+      let children: string[] = [];
+      try {
+        children = (await this.#session.getChildren(p)).children;
+      } catch (err) {
+        if (hasCode(err, 'RL_ZK_NO_NODE')) return;
+        throw err;
+      }
+      for (const c of children) await removeTree(`${p}/${c}`);
+      try {
+        await this.#session.remove(p);
+      } catch (err) {
+        if (!hasCode(err, 'RL_ZK_NO_NODE')) throw err;
+      }
+    };
+    if ((await this.#session.exists(path)) === null)
+      throw zkError('RL_ZK_NO_NODE', `service "${name}" does not exist`, { path });
+    await removeTree(path);
   }
 
   ensureClusterPaths(): Promise<ClusterPaths> {

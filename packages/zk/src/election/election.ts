@@ -27,6 +27,8 @@ export interface LeaderPayload {
   readonly since: string;
   readonly proxyUrl?: string;
   readonly adminUrl?: string;
+  /** The host this node's service listeners (services/<name>) are reached on. */
+  readonly serviceHost?: string;
 }
 
 export interface ElectionOptions {
@@ -34,7 +36,7 @@ export interface ElectionOptions {
   readonly nodeId: string;
   readonly cluster?: string;
   /** Written into the `leader` znode when this node wins. */
-  readonly urls?: { readonly proxyUrl?: string; readonly adminUrl?: string };
+  readonly urls?: { readonly proxyUrl?: string; readonly adminUrl?: string; readonly serviceHost?: string };
   /** Subtracted from lastContact + sessionTimeout in leaseValidUntil(). Default sessionTimeout/10. */
   readonly leaseMarginMs?: number;
   /** Pause before retrying after a failed ZooKeeper operation. Default 100 ms. */
@@ -98,7 +100,11 @@ export class LeaderElection extends EventEmitter<ElectionEvents> {
   readonly nodeId: string;
   readonly paths: ClusterPaths;
   private readonly session: ZkSession;
-  private readonly urls: { readonly proxyUrl?: string; readonly adminUrl?: string };
+  private readonly urls: {
+    readonly proxyUrl?: string;
+    readonly adminUrl?: string;
+    readonly serviceHost?: string;
+  };
   private readonly leaseMarginMs: number | undefined;
   private readonly log: Logger;
   private readonly loop: RetryLoop;

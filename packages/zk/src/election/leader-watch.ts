@@ -23,6 +23,7 @@ export function decodeLeaderPayload(data: Buffer): LeaderPayload | null {
       since: typeof v.since === 'string' ? v.since : '',
       ...(typeof v.proxyUrl === 'string' ? { proxyUrl: v.proxyUrl } : {}),
       ...(typeof v.adminUrl === 'string' ? { adminUrl: v.adminUrl } : {}),
+      ...(typeof v.serviceHost === 'string' ? { serviceHost: v.serviceHost } : {}),
     };
   } catch {
     return null;

@@ -27,6 +27,8 @@ export interface MembershipWatcherOptions {
   readonly session: ZkSession;
   /** Cluster name (default `default`). */
   readonly cluster?: string;
+  /** The folder to watch (default the cluster's `backends/`; a service's `services/<name>/backends`). */
+  readonly path?: string;
   /** Coalescing window after the first change (default 5 ms) and its bound (default 50 ms). */
   readonly coalesceMs?: number;
   readonly maxWaitMs?: number;
@@ -56,7 +58,7 @@ export class MembershipWatcher extends EventEmitter<MembershipEvents> {
 
   constructor(opts: MembershipWatcherOptions) {
     super();
-    this.path = clusterPaths(opts.cluster).backends;
+    this.path = opts.path ?? clusterPaths(opts.cluster).backends;
     this.#log = (opts.logger ?? silentLogger).child({ component: 'membership' });
     this.#memo = new DecodeMemo(opts.decode ?? (decodeBackend as DecodeBackend));
     this.#cache = new ChildrenCache({

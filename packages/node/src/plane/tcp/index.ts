@@ -1,0 +1,3 @@
+export type { ProxyHeaderParserLike } from './accept-proxy.js';
+export { createTcpListener, TICK_MS } from './listener.js';
+export type { TcpListener, TcpListenerOptions, TcpListenerStats } from './types.js';
