@@ -1,5 +1,6 @@
 // Layer-4 proxies side by side, in one run, in front of ONE redis-server (tcp-peers.mjs):
-//   direct (redis-benchmark → redis) · HAProxy `mode tcp` · nginx `stream` · ringleader `tcp` service.
+//   direct (redis-benchmark → redis) · HAProxy `mode tcp` · nginx `stream` · a bare node:net pipe()
+//   relay (the runtime's floor, for reading ringleader's figures) · ringleader `tcp` service.
 // Workloads, all with redis-benchmark (C, one thread, --csv: req/s and p99 per run):
 //   GET and SET, 50 clients, -P 1 and -P 16 (3-byte values: the relay's per-request cost);
 //   bulk: GET and SET of a 1 MB value, 10 clients (MB/s: redis hands over or takes a buffer it
@@ -18,8 +19,10 @@ import { pathToFileURL } from 'node:url';
 import { markdownTable, median, textTable } from './measure.mjs';
 import {
   RINGLEADER_SERVICE,
+  setValue,
   startHaproxyTcp,
   startNginxTcp,
+  startNodePipe,
   startRedis,
   startRingleaderTcp,
 } from './tcp-peers.mjs';
@@ -106,17 +109,8 @@ async function redisBenchmark({ port, test, clients, pipeline, size, n, cpu }) {
 
 /** One timed run of `test` through `k`, with the proxy's and redis's CPU time over it. */
 async function measureOne(k, wl, test, n, ctx) {
-  // GET reads the key SET wrote: give it a value of this workload's size first (direct).
-  if (test === 'get')
-    await redisBenchmark({
-      ...wl,
-      port: ctx.redis.port,
-      test: 'set',
-      clients: 1,
-      pipeline: 1,
-      n: 1,
-      cpu: ctx.loadCpu,
-    });
+  // GET reads the key SET wrote (redis-benchmark's key without -r): give it this workload's size.
+  if (test === 'get') await setValue(ctx.redis.port, 'key:__rand_int__', wl.size);
   const pids = k.pids();
   const cpu0 = cpuSeconds(pids);
   const wait0 = runQueueSeconds(pids);
@@ -161,7 +155,7 @@ export async function runTcpBench({ seconds = 1.5, rounds = 3 } = {}) {
     toStop.push(redis);
     console.log(`${redis.version} on 127.0.0.1:${redis.port} (core ${loadCpu ?? 'any'})`);
     const cases = [{ key: 'direct', label: 'direct (no proxy)', port: redis.port, pids: () => [] }];
-    for (const start of [startHaproxyTcp, startNginxTcp, startRingleaderTcp]) {
+    for (const start of [startHaproxyTcp, startNginxTcp, startNodePipe, startRingleaderTcp]) {
       if (start === startRingleaderTcp)
         console.log('starting a one-node ringleader cluster (ZooKeeper + node) …');
       const p = await start(redis.port, proxyCpu);
@@ -172,7 +166,7 @@ export async function runTcpBench({ seconds = 1.5, rounds = 3 } = {}) {
       }
       toStop.push(p);
       cases.push({
-        key: p.name.toLowerCase(),
+        key: p.name.toLowerCase().replace(/[^a-z]+/g, '-'),
         label: p.name,
         version: p.version ?? null,
         port: p.port,

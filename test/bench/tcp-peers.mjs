@@ -32,6 +32,28 @@ export function ping(port) {
   });
 }
 
+/** SET `key` to `size` bytes ('x' × size) over one connection; rejects unless redis answers +OK. */
+export function setValue(port, key, size) {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port });
+    let buf = '';
+    s.setTimeout(5000, () => s.destroy(new Error(`SET ${key} on port ${port}: no answer in 5 s`)));
+    s.on('error', reject);
+    s.on('connect', () =>
+      s.write(
+        `*3\r\n$3\r\nSET\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n$${size}\r\n${'x'.repeat(size)}\r\n`,
+      ),
+    );
+    s.setEncoding('utf8').on('data', (c) => {
+      buf += c;
+      if (!buf.includes('\r\n')) return;
+      s.destroy();
+      if (buf.startsWith('+OK\r\n')) resolve();
+      else reject(new Error(`SET ${key} on port ${port}: ${buf.trim()}`));
+    });
+  });
+}
+
 /** Waits until PING through `port` answers; fails at once, with its stderr, if `child` exits first. */
 export async function waitPong(port, { child, timeoutMs = 10_000, what = `port ${port}`, log } = {}) {
   const deadline = Date.now() + timeoutMs;
@@ -185,6 +207,33 @@ stream {
       await child.stop();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+// The floor for a Node relay: net + pipe() both ways, noDelay, sockets destroyed together.
+const NODE_PIPE = `const net = require('node:net');
+const [port, up] = process.argv.slice(1).map(Number);
+net.createServer((c) => {
+  const u = net.connect(up, '127.0.0.1');
+  c.setNoDelay(true);
+  u.setNoDelay(true);
+  c.pipe(u);
+  u.pipe(c);
+  const end = () => { c.destroy(); u.destroy(); };
+  for (const s of [c, u]) { s.on('error', end); s.on('close', end); }
+}).listen(port, '127.0.0.1');`;
+
+/** A bare Node relay (no ringleader): what the runtime itself costs per request. */
+export async function startNodePipe(redisPort, cpu) {
+  const [port] = await freePorts(1);
+  const child = spawnPinned(cpu, process.execPath, ['-e', NODE_PIPE, String(port), String(redisPort)]);
+  await waitPong(port, { child, what: 'node:net pipe relay' });
+  return {
+    name: 'node:net pipe',
+    version: process.version,
+    port,
+    pids: () => [child.pid],
+    stop: () => child.stop(),
   };
 }
 
