@@ -273,6 +273,7 @@ function analyse(rows, { seconds, rounds, loadCpu, proxyCpu, notes, skipped, red
       workloads: WORKLOADS.map((w) => `${w.key}: ${w.label} (-c ${w.clients} -P ${w.pipeline} -d ${w.size})`),
       haproxy: 'mode tcp, nbthread 1, TCP check every 2 s',
       nginx: 'stream module, 1 worker',
+      nodePipe: 'node:net createServer + pipe() both ways, noDelay: the runtime floor, not a target',
       ringleader: `one node, one ZooKeeper server; service ${JSON.stringify(RINGLEADER_SERVICE('<port>'))}`,
       notes,
       skipped,

@@ -1,6 +1,6 @@
 // What the TCP benchmark (tcp-bench.mjs) runs: one redis-server, and the layer-4 proxies in
-// front of it — HAProxy `mode tcp` (nbthread 1), nginx `stream` (1 worker) and a one-node
-// ringleader cluster with a `tcp` service. Configs go to temp dirs; a proxy that is not
+// front of it — HAProxy `mode tcp` (nbthread 1), nginx `stream` (1 worker), a bare node:net pipe()
+// relay and a one-node ringleader cluster with a `tcp` service. Configs go to temp dirs; a proxy that is not
 // installed (or, for ringleader, a node that does not open the service) resolves with
 // { skipped } instead. Each start function resolves with { name, port, pids(), stop(), version? }
 // once a PING through it answers +PONG, so every peer is proven on the real path before timing.
