@@ -322,14 +322,14 @@ if (tcpR?.targets.pass !== null && tcpR?.targets.pass !== undefined) {
   rows.push([
     'ringleader tcp service req/s (redis-benchmark; worst of GET/SET -P 1, -P 16, 1 MB)',
     `≥ ${TCP_TARGETS.rpsVsHaproxy} × HAProxy mode tcp`,
-    `${fmt.f2(t.worstRps.ratio)} × (${t.worstRps.case})${when(tcpR)}`,
-    status(t.worstRps.ratio >= TCP_TARGETS.rpsVsHaproxy),
+    `${fmt.f2(t.worstRps?.ratio)} × (${t.worstRps?.case ?? '—'})${when(tcpR)}`,
+    status(t.worstRps ? t.worstRps.ratio >= TCP_TARGETS.rpsVsHaproxy : null),
   ]);
   rows.push([
     'ringleader tcp service CPU µs per request (worst case)',
     `≤ ${TCP_TARGETS.cpuVsHaproxy} × HAProxy mode tcp`,
-    `${fmt.f2(t.worstCpu.ratio)} × (${t.worstCpu.case})${when(tcpR)}`,
-    status(t.worstCpu.ratio <= TCP_TARGETS.cpuVsHaproxy),
+    `${fmt.f2(t.worstCpu?.ratio)} × (${t.worstCpu?.case ?? '—'})${when(tcpR)}`,
+    status(t.worstCpu ? t.worstCpu.ratio <= TCP_TARGETS.cpuVsHaproxy : null),
   ]);
 }
 if (failR) {

@@ -282,6 +282,17 @@ export async function startRingleaderTcp(redisPort, cpu, { timeoutMs = 20_000 } 
       name: 'ringleader',
       port,
       pids: () => [node.pid],
+      // On a failed run: the node's last warnings and errors (pino levels ≥ 40).
+      log: () => {
+        try {
+          const bad = readFileSync(node.logFile, 'utf8')
+            .split('\n')
+            .filter((l) => /"level":[4-6]\d/.test(l));
+          return bad.length ? `\n    node log: ${bad.slice(-5).join('\n    ')}` : '';
+        } catch {
+          return '';
+        }
+      },
       stop: () => c.stop(),
     };
   } catch (err) {
