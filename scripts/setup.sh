@@ -37,6 +37,17 @@ apt_packages=()
 command -v arping >/dev/null 2>&1 || apt_packages+=(iputils-arping)
 command -v ip >/dev/null 2>&1 || apt_packages+=(iproute2)
 command -v java >/dev/null 2>&1 || apt_packages+=(default-jre-headless)
+# Services work: real Redis/PostgreSQL (launcher's startRedis/startPostgres), the reference
+# proxies the benchmarks compare against (haproxy, nginx stream, twemproxy), wrk, prometheus.
+command -v redis-server >/dev/null 2>&1 || apt_packages+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || apt_packages+=(redis-tools)
+compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || apt_packages+=(postgresql)
+command -v haproxy >/dev/null 2>&1 || apt_packages+=(haproxy)
+command -v nginx >/dev/null 2>&1 || apt_packages+=(nginx-light)
+dpkg -s libnginx-mod-stream >/dev/null 2>&1 || apt_packages+=(libnginx-mod-stream)
+command -v nutcracker >/dev/null 2>&1 || apt_packages+=(nutcracker)
+command -v wrk >/dev/null 2>&1 || apt_packages+=(wrk)
+command -v prometheus >/dev/null 2>&1 || apt_packages+=(prometheus)
 for extra in ${RINGLEADER_APT_EXTRA:-}; do
   dpkg -s "$extra" >/dev/null 2>&1 || apt_packages+=("$extra")
 done

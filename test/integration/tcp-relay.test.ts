@@ -175,6 +175,39 @@ describe('tcp relay', () => {
     hold.destroy();
   });
 
+  it('drains a removed backend: no new connections, open ones closed after drainTimeoutMs; maxDurationMs', async () => {
+    const bs = await backends(2);
+    const [b0, b1] = bs as [NetBackend, NetBackend];
+    const t = await tcp(tcpService({ drainTimeoutMs: 300 }), [member('b0', b0.port), member('b1', b1.port)]);
+    const c = createClient(t.port);
+    c.write('x');
+    await until(() => t.listener.stats.relaying === 1);
+    const onB0 = b0.accepted.length === 1;
+    t.setBackends([member(onB0 ? 'b1' : 'b0', onB0 ? b1.port : b0.port)]);
+    expect((await exchange(t.port, 'new')).reply.toString()).toBe('new');
+    expect((onB0 ? b0 : b1).accepted.length).toBe(1);
+    const t0 = Date.now();
+    await closed(c);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+    await until(() => t.listener.stats.drained === 1);
+
+    const t2 = await tcp(
+      tcpService({
+        timeouts: { connectMs: 500, idleMs: 5000, maxDurationMs: 300, queueMs: 100, proxyHeaderMs: 500 },
+      }),
+      [member('b0', b0.port)],
+    );
+    const c2 = createClient(t2.port);
+    const chatter = setInterval(() => c2.write('.'), 50);
+    await closed(c2);
+    clearInterval(chatter);
+    await sleep(50);
+    const text = await t2.metrics.registry.metrics();
+    expect(text.split('\n').filter((l) => l.startsWith('ringleader_tcp_connections_total'))).toEqual([
+      'ringleader_tcp_connections_total{service="db",backend="b0",cause="max_duration"} 1',
+    ]);
+  });
+
   it('closes an open relay once the permit is void', async () => {
     const bs = await backends(1);
     let valid = true;

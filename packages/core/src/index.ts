@@ -33,6 +33,13 @@ export {
   type ProxyTlv,
 } from './codec/proxy-protocol.js';
 export {
+  DEFAULT_PROXY_MAX_BYTES,
+  PROXY_V1_MAX_LENGTH,
+  type ProxyHeader,
+  ProxyHeaderParser,
+  type ProxyParse,
+} from './codec/proxy-protocol-parse.js';
+export {
   decodeService,
   encodeService,
   SERVICE_BOUNDS,

@@ -5,6 +5,7 @@
 //
 //   startZooKeeper()      ZooKeeper alone (zookeeper.ts)
 //   startLocalCluster()   ZooKeeper, nodes and backends together (cluster.ts)
+//   startRedis(), startPostgres()   Redis / PostgreSQL for the services work (servers.ts)
 //   freePorts, fourLetter, sleep   the loopback helpers they use (net.ts)
 //
 // The sample backend is importable in-process too: `@ringleader/launcher/backend`.
@@ -20,5 +21,13 @@ export type {
 } from './cluster.js';
 export { BACKEND_SCRIPT, CLI_BIN, startLocalCluster } from './cluster.js';
 export { fourLetter, freePorts, sleep } from './net.js';
+export type { PostgresOptions, PostgresServer, RedisOptions, RedisServer } from './servers.js';
+export {
+  findPostgresBin,
+  HOW_TO_GET_POSTGRES,
+  HOW_TO_GET_REDIS,
+  startPostgres,
+  startRedis,
+} from './servers.js';
 export type { StartOptions, ZkEnsemble, ZkServer, ZkServerMode } from './types.js';
 export { HOW_TO_GET_ZOOKEEPER, startZooKeeper } from './zookeeper.js';

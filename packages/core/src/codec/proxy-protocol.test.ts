@@ -38,6 +38,22 @@ describe('encodeProxyV1', () => {
   it('rejects bad ports and addresses', () => {
     expect(() => encodeProxyV1({ ...v4, sourcePort: 65536 })).toThrow(RangeError);
     expect(() => encodeProxyV1({ ...v4, sourceAddress: 'nope' })).toThrow(RangeError);
+    // Neither format can carry a zone id; it used to be written verbatim into the line.
+    expect(() => encodeProxyV1({ ...v4, family: 'tcp6', sourceAddress: 'fe80::1%eth0' })).toThrow(
+      /sourceAddress/,
+    );
+    expect(() => encodeProxyV2({ ...v4, family: 'tcp6', destinationAddress: 'fe80::1%eth0' })).toThrow(
+      RangeError,
+    );
+  });
+  it('writes TCP6 in hex groups only, lowercase and compressed (spec 2.1)', () => {
+    const h = encodeProxyV1({
+      ...v4,
+      family: 'tcp6',
+      sourceAddress: '::FFFF:10.0.0.1',
+      destinationAddress: '2001:0DB8:0:0:1:0:0:1',
+    });
+    expect(h.toString('latin1')).toBe('PROXY TCP6 ::ffff:a00:1 2001:db8::1:0:0:1 56324 443\r\n');
   });
 });
 

@@ -123,7 +123,7 @@ export function printable(s: string, max = 120): string {
 }
 
 function quote(s: string): string {
-  return JSON.stringify(printable(s, 40));
+  return `"${printable(s, 40)}"`;
 }
 
 /** `0x45 'E'`: a byte named for a detail. */

@@ -1,29 +1,15 @@
 // The manager's orchestration over listeners that record what they are told (the real TCP and
 // HTTP listeners are exercised by test/integration and test/e2e).
-import { type Backend, DEFAULT_CLUSTER_CONFIG, type ServiceDefinition } from '@ringleader/core';
+import { type Backend, type ServiceDefinition, unwrap, validateService } from '@ringleader/core';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ServiceListener, ServiceListenerInput } from '../../seam.js';
 import { type ServiceInput, ServiceManager } from './manager.js';
 import { type ServiceEnvironment, UnsupportedProtocol } from './runtime.js';
 
+// Through the real codec, so the definitions are what a node would hold.
 const def = (name: string, listen: number, extra: Partial<ServiceDefinition> = {}): ServiceDefinition => ({
-  name,
-  protocol: 'tcp',
-  listen,
-  routing: DEFAULT_CLUSTER_CONFIG,
-  healthCheck: {
-    kind: 'tcp',
-    intervalMs: 60_000,
-    timeoutMs: 1000,
-    rise: 1,
-    fall: 1,
-    path: '/',
-    expectStatus: [200, 399],
-  },
-  timeouts: { connectMs: 5000, idleMs: 600_000, queueMs: 1000, proxyHeaderMs: 3000 },
-  acceptProxyProtocol: false,
-  drainTimeoutMs: 0,
+  ...unwrap(validateService(name, { protocol: 'tcp', listen, policy: 'round-robin', drainTimeoutMs: 0 })),
   ...extra,
 });
 const backend = (id: string, port: number): Backend => ({
@@ -75,6 +61,7 @@ function harness(opts: { failBind?: (port: number) => boolean } = {}) {
       snapshotVersion: () => ({ set: () => undefined }),
       forget: () => undefined,
       listenerPhase: () => undefined,
+      backendUp: () => undefined,
     },
     logger: pino({ level: 'silent' }),
   };

@@ -22,9 +22,19 @@ export function serviceControlMetrics(
     labelNames: ['service', 'phase'] as const,
     registers,
   });
+  const backendUp = new Gauge({
+    name: 'ringleader_service_backend_up',
+    help: '1 while a backend of a service may take new connections (active checks, passive ejection)',
+    labelNames: ['service', 'backend'] as const,
+    registers,
+  });
   return {
     snapshotVersion: (service) => version.labels(service),
-    forget: forgetBackend,
+    forget: (service, id) => {
+      backendUp.remove(service, id);
+      forgetBackend(service, id);
+    },
+    backendUp: (service, id, up) => backendUp.labels(service, id).set(up ? 1 : 0),
     listenerPhase(service: string, state: ListenerState) {
       for (const p of LISTENER_PHASES) listener.labels(service, p).set(p === state.phase ? 1 : 0);
     },

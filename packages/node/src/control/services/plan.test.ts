@@ -1,24 +1,10 @@
-import { DEFAULT_CLUSTER_CONFIG, type ServiceDefinition } from '@ringleader/core';
+import { type ServiceDefinition, unwrap, validateService } from '@ringleader/core';
 import { describe, expect, it } from 'vitest';
 import { planServices, portClashes } from './plan.js';
 
+// Through the real codec, so the definitions are what a node would hold.
 const def = (name: string, listen: number, extra: Partial<ServiceDefinition> = {}): ServiceDefinition => ({
-  name,
-  protocol: 'tcp',
-  listen,
-  routing: DEFAULT_CLUSTER_CONFIG,
-  healthCheck: {
-    kind: 'tcp',
-    intervalMs: 2000,
-    timeoutMs: 1000,
-    rise: 2,
-    fall: 3,
-    path: '/',
-    expectStatus: [200, 399],
-  },
-  timeouts: { connectMs: 5000, idleMs: 600_000, queueMs: 1000, proxyHeaderMs: 3000 },
-  acceptProxyProtocol: false,
-  drainTimeoutMs: 30_000,
+  ...unwrap(validateService(name, { protocol: 'tcp', listen, policy: 'round-robin', drainTimeoutMs: 0 })),
   ...extra,
 });
 const same = (a: ServiceDefinition, b: ServiceDefinition) => JSON.stringify(a) === JSON.stringify(b);

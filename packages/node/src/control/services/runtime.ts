@@ -35,6 +35,8 @@ export interface ServiceEnvironment {
     readonly snapshotVersion: (service: string) => { set(v: number): void };
     readonly forget: (service: string, id: string) => void;
     readonly listenerPhase: (service: string, state: ListenerState) => void;
+    /** 1 while a backend of the service may take new connections (its checks and ejections). */
+    readonly backendUp: (service: string, id: string, up: boolean) => void;
   };
   readonly logger: Logger;
   readonly now?: () => number;
@@ -73,6 +75,8 @@ export class ServiceRuntime {
       // Read per check, so a changed check kind applies from the next check on.
       probe: (target, settings) => this.#probe(target, settings),
     });
+    // Health transitions become the service's per-backend series (the checker logs them).
+    this.checker.onTransition((e) => env.metrics.backendUp(name, e.id, this.health.isUp(e.id)));
     this.routing = new RoutingState({
       fallback: cfg,
       load: this.load,

@@ -3,7 +3,7 @@
 // header rewrite reads), so the request path allocates little beyond it.
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Backend, RequestFacts, RoutingSnapshot } from '@ringleader/core';
-import { NO_BACKEND_LABEL, type ServingPermit, type UpstreamErrorKind } from '../../seam.js';
+import { LEADER_LABEL, NO_BACKEND_LABEL, type ServingPermit, type UpstreamErrorKind } from '../../seam.js';
 import type { LeaderTarget } from '../admission.js';
 import type { LazyBody } from './body.js';
 import type { ForwardContext } from './headers.js';
@@ -61,23 +61,12 @@ export class Exchange implements ForwardContext {
   /** The per-request reply-from options copy made by @fastify/http-proxy (mutated per attempt). */
   options: ReplyFromOptions | undefined = undefined;
 
-  // --- the current attempt
-  backend: Backend | undefined = undefined;
-  /** Metrics label: backend id, NO_BACKEND_LABEL or LEADER_LABEL. */
-  label: string = NO_BACKEND_LABEL;
-  origin = '';
-  attemptStart = 0;
-  /** Time to response headers of the current attempt; -1 until they arrive. */
-  ttfbMs = -1;
-  /** True between load.onStart and load.onEnd of the current attempt. */
-  attemptOpen = false;
-  /** The response on the wire came from the upstream (not one of our error replies). */
-  fromUpstream = false;
+  /** The try in progress or the last one; undefined before the first (and after a refusal). */
+  attempt: Attempt | undefined = undefined;
+  /** What the last failed attempt failed with (for the 503 that names it). */
+  lastKind: UpstreamErrorKind | undefined = undefined;
   hasBody = false;
   body: LazyBody | undefined = undefined;
-  /** The attempt deadline was cut short by the total (requestMs) budget. */
-  timeoutIsTotal = false;
-  lastKind: UpstreamErrorKind | undefined = undefined;
   /** The response is over (sent or abandoned); late upstream callbacks change nothing. */
   done = false;
 
@@ -120,5 +109,64 @@ export class Exchange implements ForwardContext {
 
   get forwarding(): boolean {
     return this.route.kind === 'forward';
+  }
+
+  /** Metrics label of the request: its last attempt's target, or NO_BACKEND_LABEL. */
+  get label(): string {
+    return this.attempt?.label ?? NO_BACKEND_LABEL;
+  }
+}
+
+/**
+ * Where an attempt goes: a backend of the snapshot (load, health and per-backend figures are
+ * settled for it), or the leader a standby forwards to (none are).
+ */
+export type AttemptTarget =
+  | { readonly kind: 'backend'; readonly backend: Backend; readonly origin: string }
+  | { readonly kind: 'leader'; readonly origin: string };
+
+/**
+ * The phase of one try: sent and waiting for response headers, streaming the upstream's
+ * response, or over (settled: load.onEnd and in-flight figures done exactly once).
+ */
+export type AttemptPhase = 'awaiting-headers' | 'streaming' | 'ended';
+
+/**
+ * One try at a backend or the leader. A new one per try, so nothing of a failed try (its
+ * timing, whether the upstream answered) leaks into the next.
+ */
+export class Attempt {
+  readonly target: AttemptTarget;
+  /** performance.now() when the request was handed to reply-from. */
+  readonly start: number;
+  /** The attempt's deadline was cut short by the total (requestMs) budget. */
+  readonly timeoutIsTotal: boolean;
+  phase: AttemptPhase = 'awaiting-headers';
+  /** Time to response headers; -1 until they arrive. */
+  ttfbMs = -1;
+
+  constructor(target: AttemptTarget, start: number, timeoutIsTotal: boolean) {
+    this.target = target;
+    this.start = start;
+    this.timeoutIsTotal = timeoutIsTotal;
+  }
+
+  get label(): string {
+    return this.target.kind === 'backend' ? this.target.backend.id : LEADER_LABEL;
+  }
+
+  /** The backend tried, undefined when forwarding to the leader. */
+  get backend(): Backend | undefined {
+    return this.target.kind === 'backend' ? this.target.backend : undefined;
+  }
+
+  get origin(): string {
+    return this.target.origin;
+  }
+
+  /** Response headers arrived from the upstream: the response on the wire is theirs. */
+  headersArrived(now: number): void {
+    this.ttfbMs = now - this.start;
+    this.phase = 'streaming';
   }
 }

@@ -21,7 +21,7 @@ import {
 import { type Admission, admit, cachedLeaderTarget, notLeaderBody, type Refusal } from '../admission.js';
 import type { DataPlaneOptions, DataPlaneStats } from '../types.js';
 import { failureAnswer } from './answers.js';
-import { ARRIVED, type Exchange } from './attempt.js';
+import { ARRIVED, Attempt, type AttemptTarget, type Exchange } from './attempt.js';
 import { LazyBody } from './body.js';
 import { type HeaderBag, rewriteRequestHeaders, rewriteResponseHeaders } from './headers.js';
 import { LEASE_LOST, originOf, type UpstreamPools } from './pools.js';
@@ -143,11 +143,12 @@ export class ProxyFlow {
       }
       case 'forward':
         ex.route = verdict;
-        ex.label = LEADER_LABEL;
-        ex.origin = verdict.leader.origin;
-        this.pools.want(ex.origin);
+        this.pools.want(verdict.leader.origin);
         this.stats.forwarded++;
-        this.#dispatch(request, reply, ex, this.#o.timeouts.requestMs);
+        this.#dispatch(request, reply, ex, this.#o.timeouts.requestMs, {
+          kind: 'leader',
+          origin: verdict.leader.origin,
+        });
         return;
       case 'serve': {
         const snap = seam.snapshot();
@@ -180,26 +181,31 @@ export class ProxyFlow {
       );
       return;
     }
-    ex.backend = b;
-    ex.label = b.id;
-    ex.origin = this.#originOf.get(b) ?? originOf(b.host, b.port);
     this.#o.load.onStart(b.id);
     this.#m.backend(b.id).inFlight.inc();
-    this.#dispatch(request, reply, ex, remaining);
+    this.#dispatch(request, reply, ex, remaining, {
+      kind: 'backend',
+      backend: b,
+      origin: this.#originOf.get(b) ?? originOf(b.host, b.port),
+    });
   }
 
-  #dispatch(request: FastifyRequest, reply: FastifyReply, ex: Exchange, remaining: number): void {
+  #dispatch(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    ex: Exchange,
+    remaining: number,
+    target: AttemptTarget,
+  ): void {
     const headersMs = this.#o.timeouts.headersMs;
     const opts = ex.options!;
-    ex.timeoutIsTotal = remaining < headersMs;
-    opts.timeout = ex.timeoutIsTotal ? Math.floor(remaining) : headersMs;
+    const timeoutIsTotal = remaining < headersMs;
+    opts.timeout = timeoutIsTotal ? Math.floor(remaining) : headersMs;
     if (ex.hasBody) {
       ex.body = new LazyBody(request.raw, this.#o.limits.maxBodyBytes);
       request.body = ex.body;
     }
-    ex.attemptStart = performance.now();
-    ex.ttfbMs = -1;
-    ex.attemptOpen = true;
+    ex.attempt = new Attempt(target, performance.now(), timeoutIsTotal);
     try {
       reply.from(ex.dest, opts as never);
     } catch (err) {
@@ -216,7 +222,7 @@ export class ProxyFlow {
 
   // ---------------------------------------------------------------- reply-from hooks
   /** reply-from `getUpstream`: the origin chosen for the current attempt. */
-  readonly upstream = (request: FastifyRequest): string => request.rl?.origin ?? '';
+  readonly upstream = (request: FastifyRequest): string => request.rl?.attempt?.origin ?? '';
 
   readonly requestHeaders = (request: FastifyRequest, headers: HeaderBag): HeaderBag => {
     const ex = request.rl;
@@ -234,8 +240,7 @@ export class ProxyFlow {
   readonly responseHeaders = (headers: HeaderBag, request?: FastifyRequest): HeaderBag => {
     const ex = request?.rl;
     if (ex === null || ex === undefined) return headers;
-    ex.ttfbMs = performance.now() - ex.attemptStart;
-    ex.fromUpstream = true;
+    ex.attempt?.headersArrived(performance.now());
     const name = this.#o.exposeBackendHeader && !ex.forwarding ? ex.label : undefined;
     return rewriteResponseHeaders(headers, name);
   };
@@ -262,7 +267,7 @@ export class ProxyFlow {
       return;
     }
     const kind =
-      ex.timeoutIsTotal && classifyUpstreamError(error) === 'headers_timeout'
+      ex.attempt?.timeoutIsTotal === true && classifyUpstreamError(error) === 'headers_timeout'
         ? 'total_timeout'
         : classifyUpstreamError(error);
     ex.lastKind = kind;
@@ -314,9 +319,10 @@ export class ProxyFlow {
     const code = res.writableFinished ? res.statusCode : 499;
     ex.done = true;
     this.stats.inFlight--;
-    if (ex.attemptOpen && !ex.forwarding && ex.backend !== undefined) {
-      const id = ex.backend.id;
-      if (ex.fromUpstream) {
+    const a = ex.attempt;
+    if (a !== undefined && a.phase !== 'ended' && a.backend !== undefined) {
+      const id = a.backend.id;
+      if (a.phase === 'streaming') {
         if (res.statusCode >= 500) {
           this.#o.health.recordOutcome(id, false, this.#now());
           this.#m.backend(id).upstreamError('status_5xx');
@@ -333,12 +339,14 @@ export class ProxyFlow {
   }
 
   #endAttempt(ex: Exchange): void {
-    if (!ex.attemptOpen) return;
-    ex.attemptOpen = false;
-    if (ex.forwarding || ex.backend === undefined) return;
-    const id = ex.backend.id;
-    this.#o.load.onEnd(id, ex.fromUpstream ? ex.ttfbMs : -1, this.#now());
-    this.#m.backend(id).inFlight.dec();
+    const a = ex.attempt;
+    if (a === undefined || a.phase === 'ended') return;
+    const answered = a.phase === 'streaming';
+    a.phase = 'ended';
+    const b = a.backend;
+    if (b === undefined) return;
+    this.#o.load.onEnd(b.id, answered ? a.ttfbMs : -1, this.#now());
+    this.#m.backend(b.id).inFlight.dec();
   }
 
   // ---------------------------------------------------------------- standby
@@ -348,7 +356,7 @@ export class ProxyFlow {
     verdict: { reason: string; leaderUrl: string | undefined; retryAfterS: number },
   ): void {
     this.stats.rejected++;
-    ex.label = NO_BACKEND_LABEL;
+    ex.attempt = undefined;
     reply.header('retry-after', String(verdict.retryAfterS)).header('connection', 'close');
     if (verdict.leaderUrl !== undefined) reply.header('x-ringleader-leader', verdict.leaderUrl);
     reply.code(503).header('content-type', 'application/json; charset=utf-8').send(notLeaderBody(verdict));
@@ -373,7 +381,7 @@ export class ProxyFlow {
       why = `none of ${snap.backends.length} backends is eligible (${down} down, ${draining} draining, ${zero} weight 0)`;
     }
     this.stats.noBackend++;
-    ex.label = NO_BACKEND_LABEL;
+    ex.attempt = undefined;
     this.#send(reply, ex, 'RL_NO_BACKEND', why);
   }
 

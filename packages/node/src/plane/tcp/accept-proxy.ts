@@ -2,22 +2,7 @@
 // the incremental parser core provides, within timeouts.proxyHeaderMs, before admission. The
 // bytes after the header go back into the socket (unshift) for the relay.
 import type { Socket } from 'node:net';
-
-/** The shape of core's ProxyHeaderParser (packages/core/src/codec/proxy-protocol.ts, to come). */
-export interface ProxyHeaderParserLike {
-  push(chunk: Buffer):
-    | { readonly kind: 'need-more' }
-    | {
-        readonly kind: 'done';
-        readonly header: {
-          readonly family: string;
-          readonly sourceAddress?: string;
-          readonly sourcePort?: number;
-        };
-        readonly rest: Buffer;
-      }
-    | { readonly kind: 'error'; readonly code: string; readonly message: string };
-}
+import type { ProxyHeaderParser } from '@ringleader/core';
 
 export type ProxyHeaderRead =
   | { readonly kind: 'ok'; readonly ip: string | undefined; readonly port: number | undefined }
@@ -27,7 +12,7 @@ export type ProxyHeaderRead =
 
 export function readProxyHeader(
   client: Socket,
-  parser: ProxyHeaderParserLike,
+  parser: Pick<ProxyHeaderParser, 'push'>,
   timeoutMs: number,
 ): Promise<ProxyHeaderRead> {
   return new Promise((resolve) => {
@@ -46,11 +31,11 @@ export function readProxyHeader(
       client.pause();
       if (r.rest.length > 0) client.unshift(r.rest);
       // `UNKNOWN`/`LOCAL` headers carry no address: the socket's own is kept.
-      const h = r.header;
+      const a = r.header.addresses;
       done({
         kind: 'ok',
-        ip: h.family === 'unknown' ? undefined : h.sourceAddress,
-        port: h.family === 'unknown' ? undefined : h.sourcePort,
+        ip: a.family === 'unknown' ? undefined : a.sourceAddress,
+        port: a.family === 'unknown' ? undefined : a.sourcePort,
       });
     };
     const onClose = () => done({ kind: 'gone' });

@@ -1,3 +1,2 @@
-export type { ProxyHeaderParserLike } from './accept-proxy.js';
 export { createTcpListener, TICK_MS } from './listener.js';
 export type { TcpListener, TcpListenerOptions, TcpListenerStats } from './types.js';

@@ -4,7 +4,12 @@
 // flowed) into a byte relay fenced by the serving permit. Refusals are a close (a TCP client
 // has no status line to read): the socket is destroyed at once, never left half-open.
 import { createServer, type Server, type Socket } from 'node:net';
-import { connectionFacts, type RoutingSnapshot, type ServiceDefinition } from '@ringleader/core';
+import {
+  connectionFacts,
+  ProxyHeaderParser,
+  type RoutingSnapshot,
+  type ServiceDefinition,
+} from '@ringleader/core';
 import type { NodeErrorCode } from '../../errors.js';
 import {
   LEADER_LABEL,
@@ -271,11 +276,7 @@ export function createTcpListener(o: TcpListenerOptions): TcpListener {
     let port = client.remotePort ?? 0;
     if (service.acceptProxyProtocol) {
       const clientAddr = `${ip}:${port}`;
-      if (o.proxyHeaderParser === undefined) {
-        // Never guessed: without a parser no connection of this listener is admitted.
-        return refuse(client, clientAddr, 'bad_proxy_header', started);
-      }
-      const r = await readProxyHeader(client, o.proxyHeaderParser(), service.timeouts.proxyHeaderMs);
+      const r = await readProxyHeader(client, new ProxyHeaderParser(), service.timeouts.proxyHeaderMs);
       if (r.kind === 'gone') return refuse(client, clientAddr, 'client_gone', started);
       if (r.kind === 'late') return refuse(client, clientAddr, 'proxy_header_timeout', started);
       if (r.kind === 'bad') {

@@ -2,7 +2,6 @@
 import type { RoutingSnapshot, ServiceDefinition } from '@ringleader/core';
 import type { Logger } from 'pino';
 import type { GateDecision, LoadFeed, PassiveHealthFeed, Seam, TcpPlaneMetrics } from '../../seam.js';
-import type { ProxyHeaderParserLike } from './accept-proxy.js';
 
 export interface TcpListenerOptions {
   readonly nodeId: string;
@@ -21,11 +20,6 @@ export interface TcpListenerOptions {
   readonly logger?: Logger;
   /** One line per connection: client, backend, bytes each way, duration, cause. */
   readonly accessLog?: Logger;
-  /**
-   * A fresh incremental PROXY header parser per connection (core's ProxyHeaderParser), needed by
-   * acceptProxyProtocol services: without one their connections are all closed (bad_proxy_header).
-   */
-  readonly proxyHeaderParser?: () => ProxyHeaderParserLike;
   /** Monotonic ms (default performance.now). */
   readonly now?: () => number;
 }

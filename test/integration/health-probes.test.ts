@@ -1,0 +1,252 @@
+// Service health probes against real servers started here: two redis-servers (a primary and
+// its replica, for the role check), PostgreSQL when installed, an HTTP agent answering 200 or
+// 503, a closed port and a server that accepts and never answers.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { ServiceHealthCheck } from '@ringleader/core';
+import { freePorts, sleep } from '@ringleader/launcher';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceProbe } from '../../packages/node/src/control/health/probes.js';
+
+const run = promisify(execFile);
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+const havePostgres = existsSync(join(PG_BIN, 'postgres'));
+
+const check = (over: Partial<ServiceHealthCheck>): ServiceHealthCheck => ({
+  kind: 'tcp',
+  intervalMs: 1000,
+  timeoutMs: 1000,
+  rise: 1,
+  fall: 1,
+  path: '/',
+  expectStatus: [200, 399],
+  ...over,
+});
+const cfg = (timeoutMs = 1000, path = '/') => ({ path, timeoutMs, expectStatus: [200, 399] as const });
+const at = (port: number) => ({ id: `b${port}`, host: '127.0.0.1', port });
+
+let dir = '';
+const redis: ChildProcess[] = [];
+let primary = 0;
+let replica = 0;
+let closedPort = 0;
+let agentPort = 0;
+let silentPort = 0;
+let pgPort = 0;
+let pgDir = '';
+let agent: HttpServer;
+let silent: Server;
+const held = new Set<Socket>();
+
+async function redisCli(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], {
+    timeout: 2000,
+  });
+  return stdout.trim();
+}
+
+async function startRedis(port: number, ...extra: string[]): Promise<void> {
+  const p = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      ...extra,
+    ],
+    { stdio: 'ignore' },
+  );
+  redis.push(p);
+  for (let i = 0; i < 100; i++) {
+    if ((await redisCli(port, 'PING').catch(() => '')) === 'PONG') return;
+    await sleep(50);
+  }
+  throw new Error(`redis-server on ${port} did not answer PING`);
+}
+
+async function startPostgres(): Promise<void> {
+  pgDir = mkdtempSync(join(tmpdir(), 'rl-probes-pg-'));
+  await run('chown', ['-R', 'postgres', pgDir]);
+  const as = (bin: string, ...args: string[]) =>
+    run('runuser', ['-u', 'postgres', '--', join(PG_BIN, bin), ...args]);
+  await as('initdb', '-D', join(pgDir, 'data'), '-A', 'trust', '-U', 'postgres');
+  await as(
+    'pg_ctl',
+    '-D',
+    join(pgDir, 'data'),
+    '-o',
+    `-p ${pgPort} -k ${pgDir} -c listen_addresses=127.0.0.1`,
+    '-l',
+    join(pgDir, 'log'),
+    '-w',
+    'start',
+  );
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rl-probes-'));
+  [primary, replica, closedPort, agentPort, silentPort, pgPort] = (await freePorts(6)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  agent = createHttpServer((req, res) => {
+    res.writeHead(req.url === '/primary' ? 200 : 503);
+    res.end();
+  });
+  silent = createServer((s) => {
+    held.add(s);
+    s.on('error', () => undefined);
+    s.resume(); // reads (and drops) so the probe's close is seen
+    s.on('close', () => held.delete(s));
+  });
+  await Promise.all([
+    new Promise<void>((r) => agent.listen(agentPort, '127.0.0.1', r)),
+    new Promise<void>((r) => silent.listen(silentPort, '127.0.0.1', r)),
+    (async () => {
+      await startRedis(primary);
+      await startRedis(replica, '--replicaof', '127.0.0.1', String(primary));
+    })(),
+    havePostgres ? startPostgres() : Promise.resolve(),
+  ]);
+});
+
+afterAll(async () => {
+  for (const s of held) s.destroy();
+  await Promise.all([
+    new Promise((r) => agent?.close(r)),
+    new Promise((r) => silent?.close(r)),
+    ...redis.map(
+      (p) =>
+        new Promise((r) => {
+          if (p.exitCode !== null) return r(undefined);
+          p.once('exit', r);
+          p.kill('SIGTERM');
+        }),
+    ),
+    pgDir === ''
+      ? Promise.resolve()
+      : run('runuser', [
+          '-u',
+          'postgres',
+          '--',
+          join(PG_BIN, 'pg_ctl'),
+          '-D',
+          join(pgDir, 'data'),
+          '-m',
+          'fast',
+          'stop',
+        ]),
+  ]).catch(() => undefined);
+  for (const d of [dir, pgDir]) if (d !== '') rmSync(d, { recursive: true, force: true });
+});
+
+describe('tcp', () => {
+  const tcp = serviceProbe(check({ kind: 'tcp' }));
+  it('passes on a connect (even to a server that never speaks), fails a refused one', async () => {
+    const ok = await tcp(at(primary), cfg());
+    expect(ok.passed).toBe(true);
+    expect(ok.detail).toMatch(/^connected in \d+ ms$/);
+    expect(await tcp(at(silentPort), cfg())).toMatchObject({ passed: true });
+    expect(await tcp(at(closedPort), cfg())).toMatchObject({ passed: false, detail: 'ECONNREFUSED' });
+  });
+});
+
+describe('redis', () => {
+  it('passes a PONG from primary and replica alike without a role', async () => {
+    const ping = serviceProbe(check({ kind: 'redis' }));
+    for (const port of [primary, replica]) {
+      const r = await ping(at(port), cfg());
+      expect(r.passed, r.detail).toBe(true);
+      expect(r.detail).toMatch(/^PONG in \d+ ms$/);
+    }
+  });
+
+  it("with role 'master' passes the primary only", async () => {
+    const master = serviceProbe(check({ kind: 'redis', role: 'master' }));
+    expect(await master(at(primary), cfg())).toMatchObject({ passed: true });
+    expect((await master(at(primary), cfg())).detail).toMatch(/^PONG, role:master in \d+ ms$/);
+    expect(await master(at(replica), cfg())).toMatchObject({
+      passed: false,
+      detail: 'role:slave, not master',
+    });
+  });
+
+  it('fails NOAUTH with the reply text once a password is required', async () => {
+    await redisCli(replica, 'CONFIG', 'SET', 'requirepass', 'sekrit');
+    try {
+      const r = await serviceProbe(check({ kind: 'redis' }))(at(replica), cfg());
+      expect(r.passed).toBe(false);
+      expect(r.detail).toMatch(/^PING: -NOAUTH /);
+    } finally {
+      await redisCli(replica, '-a', 'sekrit', '--no-auth-warning', 'CONFIG', 'SET', 'requirepass', '');
+    }
+  });
+
+  it('fails a refused connect and a server that never answers, within the deadline', async () => {
+    const ping = serviceProbe(check({ kind: 'redis' }));
+    expect(await ping(at(closedPort), cfg())).toMatchObject({ passed: false, detail: 'ECONNREFUSED' });
+    const t = await ping(at(silentPort), cfg(300));
+    expect(t).toMatchObject({ passed: false, detail: 'no answer within 300 ms' });
+    // The probe destroyed its socket: the server sees the connection close.
+    for (let i = 0; i < 40 && held.size > 0; i++) await sleep(25);
+    expect(held.size).toBe(0);
+  });
+});
+
+describe('http on the agent port', () => {
+  it('checks check.port instead of the backend port, with the live path', async () => {
+    const http = serviceProbe(check({ kind: 'http', port: agentPort }));
+    // The backend itself (a closed port) is not what is asked.
+    const up = await http(at(closedPort), cfg(1000, '/primary'));
+    expect(up).toMatchObject({ passed: true, status: 200, detail: `status 200 on port ${agentPort}` });
+    const down = await http(at(closedPort), cfg(1000, '/replica'));
+    expect(down).toMatchObject({ passed: false, status: 503 });
+    expect(down.detail).toBe(`status 503 outside 200..399 on port ${agentPort}`);
+  });
+
+  it("uses the backend's own port without check.port", async () => {
+    const http = serviceProbe(check({ kind: 'http' }));
+    expect(await http(at(agentPort), cfg(1000, '/primary'))).toMatchObject({
+      passed: true,
+      detail: 'status 200',
+    });
+    expect(await http(at(closedPort), cfg())).toMatchObject({ passed: false, detail: 'ECONNREFUSED' });
+  });
+});
+
+describe('postgres', () => {
+  const pg = serviceProbe(check({ kind: 'postgres' }));
+  it.skipIf(!havePostgres)('passes on a real server answering the SSLRequest', async () => {
+    const r = await pg(at(pgPort), cfg());
+    expect(r.passed, r.detail).toBe(true);
+    expect(r.detail).toMatch(/^SSLRequest answered [SN] in \d+ ms$/);
+  });
+
+  it('fails on an HTTP server (its 400 starts with H), a closed port and silence', async () => {
+    expect(await pg(at(agentPort), cfg())).toMatchObject({
+      passed: false,
+      detail: "SSLRequest answered 0x48 'H', not S or N",
+    });
+    expect(await pg(at(closedPort), cfg())).toMatchObject({ passed: false, detail: 'ECONNREFUSED' });
+    expect(await pg(at(silentPort), cfg(300))).toMatchObject({
+      passed: false,
+      detail: 'no answer within 300 ms',
+    });
+  });
+});
