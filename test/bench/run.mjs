@@ -4,13 +4,13 @@
 // printed as pass/miss, nothing fails.
 //
 //   pnpm bench                                   everything (4–5 min on 2 cores)
-//   pnpm bench -- --only proxy                   one part: core | proxy | propagation | failover
+//   pnpm bench -- --only proxy                   one part: core | proxy | tcp | propagation | failover
 //   pnpm bench -- --only propagation,failover    several
 //   pnpm bench -- --duration 4 --kills 3 --writes 50     a quicker, rougher run
 //   pnpm bench -- --only summary                 no run: rebuild summary and chart from bench-results/
 // Flags: --duration S (measured seconds per proxy, split over --rounds interleaved rounds),
 // --warmup S, --rounds N, --connections N, --loadgen auto|wrk|autocannon, --kills N,
-// --writes N, --session-timeout MS, --poll-ms MS.
+// --writes N, --session-timeout MS, --poll-ms MS, --tcp-seconds S (per redis-benchmark run of the tcp part).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { CLUSTER_TARGETS, failoverTable, propagationTable, runClusterBench } fro
 import { markdownTable, textTable } from './measure.mjs';
 import { proxyTables, runProxyBench } from './proxy-bench.mjs';
 import { proxiesSvg } from './svg.mjs';
+import { runTcpBench, TCP_TARGETS, tcpMarkdown, tcpTables, tcpVerdict } from './tcp-bench.mjs';
 import { fmt, load, parseArgs, readJsonIfThere, status, which } from './util.mjs';
 
 const outDir = new URL('../../bench-results/', import.meta.url);
@@ -85,7 +86,7 @@ function coreTables(r) {
   return { picks, rebuild, hashes };
 }
 
-const PARTS = ['core', 'proxy', 'propagation', 'failover'];
+const PARTS = ['core', 'proxy', 'tcp', 'propagation', 'failover'];
 const DEFAULTS = {
   only: PARTS.join(','),
   duration: 10,
@@ -97,6 +98,7 @@ const DEFAULTS = {
   writes: 200,
   'session-timeout': 2000,
   'poll-ms': 10,
+  'tcp-seconds': 1.5,
 };
 let args;
 try {
@@ -113,7 +115,7 @@ try {
 }
 if (args.help) {
   console.log(`pnpm bench [-- --only ${PARTS.join(',')}] [--duration S] [--warmup S] [--rounds N] [--connections N]
-  [--loadgen auto|wrk|autocannon] [--kills N] [--writes N] [--session-timeout MS] [--poll-ms MS]
+  [--loadgen auto|wrk|autocannon] [--kills N] [--writes N] [--session-timeout MS] [--poll-ms MS] [--tcp-seconds S]
 defaults: ${JSON.stringify(DEFAULTS)}`);
   process.exit(0);
 }
@@ -226,6 +228,16 @@ if (only.has('proxy')) {
   write('proxy', proxy, `# Proxy benchmark — ${started}\n\n${setup}\n\n${mdTables(tables)}\n`);
 }
 
+// ------------------------------------------------------------------------- tcp
+let tcp;
+if (only.has('tcp')) {
+  banner('tcp: redis-benchmark through HAProxy mode tcp, nginx stream and ringleader (proxy on core 1)');
+  tcp = await runTcpBench({ seconds: args['tcp-seconds'], rounds: args.rounds });
+  printTables(tcpTables(tcp));
+  console.log(`\n${tcpVerdict(tcp)}`);
+  write('tcp', tcp, tcpMarkdown(tcp, started));
+}
+
 // ------------------------------------------------------------------------- cluster
 let cluster = {};
 const clusterParts = ['propagation', 'failover'].filter((p) => only.has(p));
@@ -272,6 +284,7 @@ const coreR = core ? { ...core, from: started } : earlier('core');
 const proxyR = proxy ? { ...proxy, from: started } : earlier('proxy');
 const propR = cluster.propagation ? { ...cluster.propagation, from: started } : earlier('propagation');
 const failR = cluster.failover ? { ...cluster.failover, from: started } : earlier('failover');
+const tcpR = tcp ? { ...tcp, from: started } : earlier('tcp');
 const when = (r) => (r?.from && r.from !== started ? ` (earlier run ${r.from})` : '');
 
 /** Ringleader's half-load p99 against the other proxies' (the same extra hop through this rig). */
@@ -302,6 +315,21 @@ if (proxyR) {
     '≤ 1 ms',
     `${fmt.f2(o.ms)} ms${p99Beside(proxyR)}${when(proxyR)}`,
     status(o.pass),
+  ]);
+}
+if (tcpR?.targets.pass !== null && tcpR?.targets.pass !== undefined) {
+  const t = tcpR.targets;
+  rows.push([
+    'ringleader tcp service req/s (redis-benchmark; worst of GET/SET -P 1, -P 16, 1 MB)',
+    `≥ ${TCP_TARGETS.rpsVsHaproxy} × HAProxy mode tcp`,
+    `${fmt.f2(t.worstRps?.ratio)} × (${t.worstRps?.case ?? '—'})${when(tcpR)}`,
+    status(t.worstRps ? t.worstRps.ratio >= TCP_TARGETS.rpsVsHaproxy : null),
+  ]);
+  rows.push([
+    'ringleader tcp service CPU µs per request (worst case)',
+    `≤ ${TCP_TARGETS.cpuVsHaproxy} × HAProxy mode tcp`,
+    `${fmt.f2(t.worstCpu?.ratio)} × (${t.worstCpu?.case ?? '—'})${when(tcpR)}`,
+    status(t.worstCpu ? t.worstCpu.ratio <= TCP_TARGETS.cpuVsHaproxy : null),
   ]);
 }
 if (failR) {
