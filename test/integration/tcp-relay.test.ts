@@ -313,15 +313,20 @@ describe('tcp relay', () => {
     }
   });
 
-  it('an acceptProxyProtocol listener without a header parser admits nothing', async () => {
+  it('an acceptProxyProtocol listener takes the client address from the header and closes on a bad one', async () => {
     const bs = await backends(1);
-    const t = await tcp(tcpService({ acceptProxyProtocol: true }), [
+    const t = await tcp(tcpService({ acceptProxyProtocol: true, proxyProtocol: 'v1' }), [
       member('b0', (bs[0] as NetBackend).port),
     ]);
-    const r = await exchange(t.port, 'PROXY TCP4 10.0.0.1 10.0.0.2 1 2\r\nhello');
-    expect(r.reply.length).toBe(0);
-    expect(t.listener.stats).toMatchObject({ refused: 1, badProxyHeaders: 1 });
-    expect((bs[0] as NetBackend).accepted.length).toBe(0);
+    // The header's source goes onward in the header sent to the backend (an echo), then the payload.
+    const ok = await exchange(t.port, 'PROXY TCP4 10.9.8.7 10.0.0.2 4242 6379\r\nhello');
+    const seen = ok.reply.toString('latin1');
+    expect(seen.startsWith('PROXY TCP4 10.9.8.7 ')).toBe(true);
+    expect(seen.endsWith('\r\nhello')).toBe(true);
+    const bad = await exchange(t.port, 'PROXY TCP4 300.0.0.1 10.0.0.2 1 2\r\nhello');
+    expect(bad.reply.length).toBe(0);
+    expect(t.listener.stats).toMatchObject({ badProxyHeaders: 1 });
+    expect((bs[0] as NetBackend).accepted.length).toBe(1);
   });
 
   it('a flood of 500 idle connections, then close(0), leaves no open fds', async () => {
