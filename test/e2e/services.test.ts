@@ -20,6 +20,7 @@ const CACHE_PORT = 16380;
 const STICKY_PORT = 16381;
 const PG_PORT = 15433;
 const FRONT_PORT = 16382;
+const API_PORT = 16383;
 
 type Started = Awaited<ReturnType<typeof startRedis>>;
 let c: LocalCluster;
@@ -161,7 +162,12 @@ beforeAll(async () => {
     healthCheck: { kind: 'redis', intervalMs: 500, timeoutMs: 400, rise: 1, fall: 1 },
   });
   await putBackend('front', 'r1', r1.host, r1.port);
+  // A second HTTP tier: the same HTTP plane as the default service, over its own backends.
+  await putService('api', { protocol: 'http', listen: API_PORT, policy: 'round-robin' });
+  const b1 = c.backends[0] as (typeof c.backends)[number];
+  await putBackend('api', 'app-1', b1.host, b1.port);
   await Promise.all([
+    serviceReady('api', 1),
     serviceReady('cache', 2),
     serviceReady('sticky', 2),
     serviceReady('pg', 1),
@@ -189,6 +195,21 @@ describe('tcp services behind an active-passive trio', () => {
       { timeout: 10_000 },
     );
     expect(stdout.trim()).toBe('42');
+  });
+
+  it('anHttpServiceProxiesStampedRequestsToItsOwnBackends', async () => {
+    const leader = await c.leader();
+    const b1 = c.backends[0] as (typeof c.backends)[number];
+    await b1.epochs({ reset: true });
+    const epoch = (await leader.status()).epoch;
+    const res = await fetch(`http://${serviceHost(leader)}:${API_PORT}/through-api`);
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    expect(await b1.epochs()).toEqual([epoch]);
+    const standby = c.nodes.find((n) => n !== leader && n.running) as LocalNode;
+    const refused = await fetch(`http://${serviceHost(standby)}:${API_PORT}/through-standby`);
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { code: string }).code).toBe('RL_NOT_LEADER');
   });
 
   it('aStandbyWithStandbyRejectClosesServiceConnectionsAtOnce', async () => {
