@@ -77,7 +77,8 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-class Invalid {
+/** One problem of a payload (shared by the config and service codecs), turned into one error. */
+export class Invalid {
   readonly code: CoreErrorCode;
   readonly field: string;
   readonly detail: string;

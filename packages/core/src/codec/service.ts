@@ -22,7 +22,7 @@ import type {
   ServiceTimeouts,
 } from '../types.js';
 import { isPlainObject, type PayloadData, readJsonPayload, show } from './backend.js';
-import { clusterConfigToJson, validateClusterConfig } from './config.js';
+import { clusterConfigToJson, Invalid, validateClusterConfig } from './config.js';
 
 export const SERVICE_PROTOCOLS: readonly ServiceProtocol[] = Object.freeze(['http', 'tcp', 'redis']);
 export const SERVICE_CHECK_KINDS: readonly ServiceCheckKind[] = Object.freeze([
@@ -88,17 +88,6 @@ const CHECK_KEYS = [
   'role',
 ];
 const TIMEOUT_KEYS = ['connectMs', 'idleMs', 'maxDurationMs', 'queueMs', 'proxyHeaderMs'];
-
-class Invalid {
-  readonly code: CoreErrorCode;
-  readonly field: string;
-  readonly detail: string;
-  constructor(code: CoreErrorCode, field: string, detail: string) {
-    this.code = code;
-    this.field = field;
-    this.detail = detail;
-  }
-}
 
 function fail(field: string, detail: string, code: CoreErrorCode = 'RL_BAD_SERVICE'): never {
   throw new Invalid(code, field, detail);
