@@ -2,8 +2,42 @@
 import { connect, type Socket } from 'node:net';
 import type { TcpConnectFailureKind } from '../../seam.js';
 
+/** Bytes read from a backend per read: one buffer per connection, reused (see BackendReader). */
+export const BACKEND_READ_BYTES = 64 * 1024;
+
+/**
+ * A backend socket's reads land in one buffer of its own, reused for every read (Node's
+ * `onread`), instead of a fresh Buffer per read: at 1 GB/s those buffers' external memory forced
+ * a full collection of the node's old space every ~80 ms (docs/benchmarks.md, TCP). The sink
+ * must be done with a chunk when it returns: it writes it on, and pauses this socket while the
+ * write still holds the buffer. Bytes read before a sink is attached are copied and kept.
+ */
+export class BackendReader {
+  readonly buffer = Buffer.allocUnsafe(BACKEND_READ_BYTES);
+  #sink: ((chunk: Buffer) => void) | undefined;
+  #early: Buffer[] | undefined;
+
+  /** Node's onread callback; true: keep reading (the sink pauses the socket itself). */
+  readonly onread = (n: number, buf: Uint8Array): boolean => {
+    const chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
+    if (this.#sink !== undefined) this.#sink(chunk);
+    else {
+      this.#early ??= [];
+      this.#early.push(Buffer.from(chunk));
+    }
+    return true;
+  };
+
+  attach(sink: (chunk: Buffer) => void): void {
+    this.#sink = sink;
+    const early = this.#early;
+    this.#early = undefined;
+    for (const b of early ?? []) sink(b);
+  }
+}
+
 export type ConnectOutcome =
-  | { readonly ok: true; readonly socket: Socket }
+  | { readonly ok: true; readonly socket: Socket; readonly reader: BackendReader }
   | { readonly ok: false; readonly kind: TcpConnectFailureKind; readonly error: Error };
 
 export function classifyConnectError(err: Error & { code?: string }): TcpConnectFailureKind {
@@ -24,9 +58,11 @@ export function classifyConnectError(err: Error & { code?: string }): TcpConnect
 
 export function connectBackend(host: string, port: number, timeoutMs: number): Promise<ConnectOutcome> {
   return new Promise((resolve) => {
+    const reader = new BackendReader();
     const socket = connect({
       host,
       port,
+      onread: { buffer: reader.buffer, callback: reader.onread },
       allowHalfOpen: true,
       noDelay: true,
       keepAlive: true,
@@ -50,7 +86,7 @@ export function connectBackend(host: string, port: number, timeoutMs: number): P
       socket.off('error', onError);
       // Later errors are the relay's; this listener keeps an ECONNRESET from being unhandled.
       socket.on('error', () => socket.destroy());
-      resolve({ ok: true, socket });
+      resolve({ ok: true, socket, reader });
     });
   });
 }

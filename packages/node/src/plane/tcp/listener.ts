@@ -21,7 +21,7 @@ import {
 } from '../../seam.js';
 import { admit, cachedLeaderTarget } from '../admission.js';
 import { readProxyHeader } from './accept-proxy.js';
-import { connectBackend } from './connect.js';
+import { type BackendReader, connectBackend } from './connect.js';
 import { proxyHeaderFor } from './proxy.js';
 import { type Relay, startRelay } from './relay.js';
 import { BackendSlots } from './slots.js';
@@ -109,7 +109,7 @@ export function createTcpListener(o: TcpListenerOptions): TcpListener {
     });
   };
 
-  const relayTo = (conn: Conn, backend: Socket, connectMs: number) => {
+  const relayTo = (conn: Conn, backend: Socket, connectMs: number, reader: BackendReader) => {
     const label = conn.backendId;
     let bytesIn = 0;
     let bytesOut = 0;
@@ -125,41 +125,47 @@ export function createTcpListener(o: TcpListenerOptions): TcpListener {
     };
     relays.add(conn);
     o.metrics.opened(label);
-    conn.relay = startRelay(conn.client, backend, now, {
-      chunkAllowed: () => conn.permit === undefined || relayValid(conn.permit),
-      bytes(direction, n) {
-        if (direction === 'in') {
-          bytesIn += n;
-          stats.bytesIn += n;
-        } else {
-          bytesOut += n;
-          stats.bytesOut += n;
-        }
+    conn.relay = startRelay(
+      conn.client,
+      backend,
+      now,
+      {
+        chunkAllowed: () => conn.permit === undefined || relayValid(conn.permit),
+        bytes(direction, n) {
+          if (direction === 'in') {
+            bytesIn += n;
+            stats.bytesIn += n;
+          } else {
+            bytesOut += n;
+            stats.bytesOut += n;
+          }
+        },
+        ended(cause: TcpCloseCause) {
+          conn.flush?.();
+          relays.delete(conn);
+          if (label !== LEADER_LABEL) {
+            slots.release(label);
+            o.load.onEnd(label, connectMs, now());
+          }
+          if (cause === 'fenced') stats.fenced++;
+          else if (cause === 'drain') stats.drained++;
+          else if (cause === 'idle') stats.idleClosed++;
+          const durationMs = now() - conn.started;
+          o.metrics.closed(label, cause, durationMs / 1000);
+          o.accessLog?.info({
+            service: service.name,
+            client: conn.clientAddr,
+            backend: label,
+            bytesIn,
+            bytesOut,
+            durationMs: Math.round(durationMs),
+            cause,
+          });
+          settle();
+        },
       },
-      ended(cause: TcpCloseCause) {
-        conn.flush?.();
-        relays.delete(conn);
-        if (label !== LEADER_LABEL) {
-          slots.release(label);
-          o.load.onEnd(label, connectMs, now());
-        }
-        if (cause === 'fenced') stats.fenced++;
-        else if (cause === 'drain') stats.drained++;
-        else if (cause === 'idle') stats.idleClosed++;
-        const durationMs = now() - conn.started;
-        o.metrics.closed(label, cause, durationMs / 1000);
-        o.accessLog?.info({
-          service: service.name,
-          client: conn.clientAddr,
-          backend: label,
-          bytesIn,
-          bytesOut,
-          durationMs: Math.round(durationMs),
-          cause,
-        });
-        settle();
-      },
-    });
+      reader,
+    );
     settle();
   };
 
@@ -232,7 +238,12 @@ export function createTcpListener(o: TcpListenerOptions): TcpListener {
       // The PROXY header goes first: the relay only starts reading the client after this write.
       if (service.proxyProtocol !== undefined)
         out.socket.write(proxyHeaderFor(service.proxyProtocol, client, ip, port));
-      return relayTo({ client, clientAddr, backendId: b.id, permit, started }, out.socket, connectMs);
+      return relayTo(
+        { client, clientAddr, backendId: b.id, permit, started },
+        out.socket,
+        connectMs,
+        out.reader,
+      );
     }
   };
 
@@ -248,7 +259,12 @@ export function createTcpListener(o: TcpListenerOptions): TcpListener {
       return refuse(client, clientAddr, out.ok ? 'client_gone' : 'forward_failed', started);
     }
     stats.forwarded++;
-    relayTo({ client, clientAddr, backendId: LEADER_LABEL, permit: undefined, started }, out.socket, 0);
+    relayTo(
+      { client, clientAddr, backendId: LEADER_LABEL, permit: undefined, started },
+      out.socket,
+      0,
+      out.reader,
+    );
   };
 
   const admitAndRoute = async (client: Socket, ip: string, port: number, started: number) => {

@@ -4,6 +4,7 @@
 // propagated as resets, and one end() call site so the cause is recorded exactly once.
 import type { Socket } from 'node:net';
 import type { TcpCloseCause } from '../../seam.js';
+import type { BackendReader } from './connect.js';
 
 export interface RelayHooks {
   /** Each client chunk, before it is written on: false closes the relay ('fenced'). */
@@ -31,7 +32,13 @@ const reset = (s: Socket): void => {
 };
 
 /** Starts relaying; client bytes that arrived while connecting wait in the paused socket. */
-export function startRelay(client: Socket, backend: Socket, now: () => number, hooks: RelayHooks): Relay {
+export function startRelay(
+  client: Socket,
+  backend: Socket,
+  now: () => number,
+  hooks: RelayHooks,
+  reader?: BackendReader,
+): Relay {
   let cause: TcpCloseCause | undefined;
   let clientEnded = false;
   let backendEnded = false;
@@ -66,7 +73,22 @@ export function startRelay(client: Socket, backend: Socket, now: () => number, h
     });
   };
   pipe(client, backend, 'in');
-  pipe(backend, client, 'out');
+  if (reader === undefined) pipe(backend, client, 'out');
+  else {
+    // The chunk is a view of the reader's one buffer: written on at once, and while any of it
+    // is still queued in the client socket, the backend is not read again (the next read
+    // would overwrite it).
+    const resume = () => backend.resume();
+    reader.attach((chunk) => {
+      state.lastActivity = now();
+      hooks.bytes('out', chunk.length);
+      client.write(chunk);
+      if (client.writableLength > 0) {
+        backend.pause();
+        client.once('drain', resume);
+      }
+    });
+  }
 
   client.on('end', () => {
     clientEnded = true;
