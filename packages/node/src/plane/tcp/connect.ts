@@ -36,6 +36,34 @@ export class BackendReader {
   }
 }
 
+/**
+ * The same reused read buffer for an accepted client socket, which `net.Server` cannot be given:
+ * Node's own onread fields (the socket's kBuffer, kBufferCb and kBufferGen symbols, and the
+ * handle's useUserBuffer) are set before the socket first reads, as net.connect's `onread` would
+ * set them. Only for a socket that has read nothing yet (pauseOnConnect, no PROXY header read): bytesRead 0;
+ * false, and nothing changed, when this Node's internals differ: the socket then reads as usual.
+ */
+export function adoptReadBuffer(socket: Socket, reader: BackendReader): boolean {
+  const handle = (
+    socket as unknown as { _handle?: { useUserBuffer?: (b: Uint8Array) => void; reading?: boolean } }
+  )._handle;
+  if (handle === undefined || typeof handle.useUserBuffer !== 'function' || handle.reading === true)
+    return false;
+  if (socket.readableLength > 0 || socket.bytesRead > 0) return false;
+  const sym = (name: string) => Object.getOwnPropertySymbols(socket).find((x) => x.description === name);
+  const kBuffer = sym('kBuffer');
+  const kBufferCb = sym('kBufferCb');
+  const kBufferGen = sym('kBufferGen');
+  if (kBuffer === undefined || kBufferCb === undefined || kBufferGen === undefined) return false;
+  const fields = socket as unknown as Record<symbol, unknown>;
+  if (fields[kBuffer] !== null && fields[kBuffer] !== undefined) return false;
+  fields[kBuffer] = reader.buffer;
+  fields[kBufferCb] = reader.onread;
+  fields[kBufferGen] = null;
+  handle.useUserBuffer(reader.buffer);
+  return true;
+}
+
 export type ConnectOutcome =
   | { readonly ok: true; readonly socket: Socket; readonly reader: BackendReader }
   | { readonly ok: false; readonly kind: TcpConnectFailureKind; readonly error: Error };

@@ -21,7 +21,7 @@ import {
 } from '../../seam.js';
 import { admit, cachedLeaderTarget } from '../admission.js';
 import { readProxyHeader } from './accept-proxy.js';
-import { type BackendReader, connectBackend } from './connect.js';
+import { adoptReadBuffer, BackendReader, connectBackend } from './connect.js';
 import { proxyHeaderFor } from './proxy.js';
 import { type Relay, startRelay } from './relay.js';
 import { BackendSlots } from './slots.js';
@@ -53,6 +53,12 @@ interface Conn {
   drainAt?: number;
   /** Hands the bytes relayed since the last call to the metrics (on the tick and at the end). */
   flush?: () => void;
+}
+
+/** A reused read buffer for a client socket that has read nothing yet; undefined otherwise. */
+function clientReaderFor(client: Socket): BackendReader | undefined {
+  const r = new BackendReader();
+  return adoptReadBuffer(client, r) ? r : undefined;
 }
 
 export function createTcpListener(o: TcpListenerOptions): TcpListener {
@@ -165,6 +171,8 @@ export function createTcpListener(o: TcpListenerOptions): TcpListener {
         },
       },
       reader,
+      // Client bytes into a reused buffer too, where the socket has read nothing yet.
+      clientReaderFor(conn.client),
     );
     settle();
   };

@@ -38,6 +38,7 @@ export function startRelay(
   now: () => number,
   hooks: RelayHooks,
   reader?: BackendReader,
+  clientReader?: BackendReader,
 ): Relay {
   let cause: TcpCloseCause | undefined;
   let clientEnded = false;
@@ -72,7 +73,23 @@ export function startRelay(
       }
     });
   };
-  pipe(client, backend, 'in');
+  if (clientReader === undefined) pipe(client, backend, 'in');
+  else {
+    const resumeClient = () => client.resume();
+    clientReader.attach((chunk) => {
+      if (!hooks.chunkAllowed()) {
+        kill('fenced');
+        return;
+      }
+      state.lastActivity = now();
+      hooks.bytes('in', chunk.length);
+      backend.write(chunk);
+      if (backend.writableLength > 0) {
+        client.pause();
+        backend.once('drain', resumeClient);
+      }
+    });
+  }
   if (reader === undefined) pipe(backend, client, 'out');
   else {
     // The chunk is a view of the reader's one buffer: written on at once, and while any of it
