@@ -38,6 +38,7 @@ import { UnsupportedProtocol } from './control/services/runtime.js';
 import { buildStatus } from './control/status.js';
 import { CertificateReloader, loadTls, type ReloadResult, type SecureContextTarget } from './control/tls.js';
 import type { NodeAddresses, NodeView } from './control/view.js';
+import { parseLeaderTarget } from './plane/admission.js';
 import { createDataPlane } from './plane/http/server.js';
 import { createHttpServiceListener, type HttpServiceBase } from './plane/http-service.js';
 import { createTcpListener } from './plane/tcp/index.js';
@@ -219,7 +220,7 @@ export class RingleaderNode implements NodeView {
           nodeId: this.config.nodeId,
           // A forwarding standby relays to the same service port on the leader's service host.
           forwardTarget: () => {
-            const host = this.roles.leader?.serviceHost ?? leaderHost(this.roles.leader?.proxyUrl);
+            const host = this.roles.leader?.serviceHost ?? leaderProxyHost(this.roles.leader?.proxyUrl);
             return host === undefined ? undefined : { host, port: input.definition.listen };
           },
           metrics: this.metrics.serviceMetrics(input.name),
@@ -484,15 +485,9 @@ const DRAIN_ANNOUNCE_MS = 1000;
 
 const CONFIG_SOURCES: readonly ConfigSource[] = ['znode', 'last-good', 'fallback', 'unknown'];
 
-/** The host of a leader's proxy URL, without IPv6 brackets; undefined if none or unusable. */
-function leaderHost(url: string | undefined): string | undefined {
-  if (url === undefined) return undefined;
-  try {
-    return new URL(url).hostname.replace(/^\[|\]$/g, '') || undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** The host of a leader's proxy URL (without IPv6 brackets), by the plane's one parser. */
+const leaderProxyHost = (url: string | undefined): string | undefined =>
+  url === undefined ? undefined : parseLeaderTarget(url)?.host;
 
 /** Where peers reach this node's service listeners: the service host, unless it is a wildcard. */
 function reachableServiceHost(host: string, advertise: string | undefined): string {

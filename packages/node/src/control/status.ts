@@ -1,6 +1,13 @@
 // The /status document: what an operator (or `ringleader status`, or the dashboard) needs to
 // see at a glance. Secrets never appear here: no token, no ZooKeeper credential.
-import { backendFields, configFingerprint, formatHashSource } from '@ringleader/core';
+import {
+  backendFields,
+  configFingerprint,
+  formatHashSource,
+  type HealthTable,
+  type LoadTracker,
+  type RoutingSnapshot,
+} from '@ringleader/core';
 import type { NodeView } from './view.js';
 
 /** The /status document (GET /status on the admin port), as `ringleader status`, the dashboard and tests read it. */
@@ -51,13 +58,7 @@ export function buildStatus(node: NodeView) {
        */
       fingerprint: configFingerprint(cfg),
     },
-    backends: snap.backends.map((b) => ({
-      ...backendFields(b),
-      health: node.health.state(b.id),
-      up: node.health.isUp(b.id),
-      ewmaMs: roundOrNull(node.load.ewmaMs(b.id)),
-      inFlight: node.load.inFlight(b.id),
-    })),
+    backends: backendRows(snap.backends, node.health, node.load),
     rejected: membership?.rejected ?? [],
     traffic: { ...node.traffic },
     services: buildServices(node),
@@ -85,17 +86,26 @@ function buildServices(node: NodeView) {
       snapshot: snap ? { version: snap.version, backends: snap.backends.length } : null,
       /** The znode's current problem, while it stays invalid (the last good definition serves). */
       rejected: s.rejected ?? null,
-      backends: (snap?.backends ?? []).map((b) => ({
-        ...backendFields(b),
-        health: rt?.health.state(b.id),
-        up: rt?.health.isUp(b.id) ?? false,
-        ewmaMs: roundOrNull(rt?.load.ewmaMs(b.id)),
-        inFlight: rt?.load.inFlight(b.id) ?? 0,
-      })),
+      backends: rt && snap ? backendRows(snap.backends, rt.health, rt.load) : [],
       rejectedBackends: s.membershipRejected,
       traffic: rt?.listenerStats ? { ...rt.listenerStats } : null,
     };
   });
+}
+
+/** A snapshot's backends with the health and load figures of the service they belong to. */
+function backendRows(
+  backends: RoutingSnapshot['backends'],
+  health: Pick<HealthTable, 'state' | 'isUp'>,
+  load: Pick<LoadTracker, 'ewmaMs' | 'inFlight'>,
+) {
+  return backends.map((b) => ({
+    ...backendFields(b),
+    health: health.state(b.id),
+    up: health.isUp(b.id),
+    ewmaMs: roundOrNull(load.ewmaMs(b.id)),
+    inFlight: load.inFlight(b.id),
+  }));
 }
 
 function roundOrNull(v: number | undefined): number | null {

@@ -59,53 +59,29 @@ export function startRelay(
     reset(backend);
   };
 
-  const pipe = (from: Socket, to: Socket, direction: 'in' | 'out') => {
-    from.on('data', (chunk: Buffer) => {
+  // One direction. With a reader, chunks are views of its one reused buffer: the source is not
+  // read again while any of a chunk is still queued in the destination (the next read would
+  // overwrite it); fresh buffers only wait for the destination's high-water mark.
+  const relayChunks = (from: Socket, to: Socket, direction: 'in' | 'out', sourceReader?: BackendReader) => {
+    const resume = () => from.resume();
+    const onChunk = (chunk: Buffer) => {
       if (direction === 'in' && !hooks.chunkAllowed()) {
         kill('fenced');
         return;
       }
       state.lastActivity = now();
       hooks.bytes(direction, chunk.length);
-      if (!to.write(chunk)) {
+      const below = to.write(chunk);
+      if (sourceReader !== undefined ? to.writableLength > 0 : !below) {
         from.pause();
-        to.once('drain', () => from.resume());
+        to.once('drain', resume);
       }
-    });
+    };
+    if (sourceReader === undefined) from.on('data', onChunk);
+    else sourceReader.attach(onChunk);
   };
-  if (clientReader === undefined) pipe(client, backend, 'in');
-  else {
-    const resumeClient = () => client.resume();
-    clientReader.attach((chunk) => {
-      if (!hooks.chunkAllowed()) {
-        kill('fenced');
-        return;
-      }
-      state.lastActivity = now();
-      hooks.bytes('in', chunk.length);
-      backend.write(chunk);
-      if (backend.writableLength > 0) {
-        client.pause();
-        backend.once('drain', resumeClient);
-      }
-    });
-  }
-  if (reader === undefined) pipe(backend, client, 'out');
-  else {
-    // The chunk is a view of the reader's one buffer: written on at once, and while any of it
-    // is still queued in the client socket, the backend is not read again (the next read
-    // would overwrite it).
-    const resume = () => backend.resume();
-    reader.attach((chunk) => {
-      state.lastActivity = now();
-      hooks.bytes('out', chunk.length);
-      client.write(chunk);
-      if (client.writableLength > 0) {
-        backend.pause();
-        client.once('drain', resume);
-      }
-    });
-  }
+  relayChunks(client, backend, 'in', clientReader);
+  relayChunks(backend, client, 'out', reader);
 
   client.on('end', () => {
     clientEnded = true;
