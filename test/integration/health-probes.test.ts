@@ -1,21 +1,17 @@
 // Service health probes against real servers started here: two redis-servers (a primary and
 // its replica, for the role check), PostgreSQL when installed, an HTTP agent answering 200 or
 // 503, a closed port and a server that accepts and never answers.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ServiceHealthCheck } from '@ringleader/core';
-import { freePorts, sleep } from '@ringleader/launcher';
+import { findPostgresBin, freePorts, sleep, startPostgres, startRedis } from '@ringleader/launcher';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceProbe } from '../../packages/node/src/control/health/probes.js';
 
 const run = promisify(execFile);
-const PG_BIN = '/usr/lib/postgresql/15/bin';
-const havePostgres = existsSync(join(PG_BIN, 'postgres'));
+const havePostgres = findPostgresBin() !== undefined;
 
 const check = (over: Partial<ServiceHealthCheck>): ServiceHealthCheck => ({
   kind: 'tcp',
@@ -30,15 +26,14 @@ const check = (over: Partial<ServiceHealthCheck>): ServiceHealthCheck => ({
 const cfg = (timeoutMs = 1000, path = '/') => ({ path, timeoutMs, expectStatus: [200, 399] as const });
 const at = (port: number) => ({ id: `b${port}`, host: '127.0.0.1', port });
 
-let dir = '';
-const redis: ChildProcess[] = [];
+/** The real servers started here (the launcher's), stopped after. */
+const servers: { stop(): Promise<void> }[] = [];
 let primary = 0;
 let replica = 0;
 let closedPort = 0;
 let agentPort = 0;
 let silentPort = 0;
 let pgPort = 0;
-let pgDir = '';
 let agent: HttpServer;
 let silent: Server;
 const held = new Set<Socket>();
@@ -50,61 +45,8 @@ async function redisCli(port: number, ...args: string[]): Promise<string> {
   return stdout.trim();
 }
 
-async function startRedis(port: number, ...extra: string[]): Promise<void> {
-  const p = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-      ...extra,
-    ],
-    { stdio: 'ignore' },
-  );
-  redis.push(p);
-  for (let i = 0; i < 100; i++) {
-    if ((await redisCli(port, 'PING').catch(() => '')) === 'PONG') return;
-    await sleep(50);
-  }
-  throw new Error(`redis-server on ${port} did not answer PING`);
-}
-
-async function startPostgres(): Promise<void> {
-  pgDir = mkdtempSync(join(tmpdir(), 'rl-probes-pg-'));
-  await run('chown', ['-R', 'postgres', pgDir]);
-  const as = (bin: string, ...args: string[]) =>
-    run('runuser', ['-u', 'postgres', '--', join(PG_BIN, bin), ...args]);
-  await as('initdb', '-D', join(pgDir, 'data'), '-A', 'trust', '-U', 'postgres');
-  await as(
-    'pg_ctl',
-    '-D',
-    join(pgDir, 'data'),
-    '-o',
-    `-p ${pgPort} -k ${pgDir} -c listen_addresses=127.0.0.1`,
-    '-l',
-    join(pgDir, 'log'),
-    '-w',
-    'start',
-  );
-}
-
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rl-probes-'));
-  [primary, replica, closedPort, agentPort, silentPort, pgPort] = (await freePorts(6)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  [closedPort, agentPort, silentPort] = (await freePorts(3)) as [number, number, number];
   agent = createHttpServer((req, res) => {
     res.writeHead(req.url === '/primary' ? 200 : 503);
     res.end();
@@ -119,10 +61,19 @@ beforeAll(async () => {
     new Promise<void>((r) => agent.listen(agentPort, '127.0.0.1', r)),
     new Promise<void>((r) => silent.listen(silentPort, '127.0.0.1', r)),
     (async () => {
-      await startRedis(primary);
-      await startRedis(replica, '--replicaof', '127.0.0.1', String(primary));
+      const p = await startRedis();
+      servers.push(p);
+      primary = p.port;
+      const r = await startRedis({ replicaOf: { host: p.host, port: p.port } });
+      servers.push(r);
+      replica = r.port;
     })(),
-    havePostgres ? startPostgres() : Promise.resolve(),
+    (async () => {
+      if (!havePostgres) return;
+      const pg = await startPostgres();
+      servers.push(pg);
+      pgPort = pg.port;
+    })(),
   ]);
 });
 
@@ -131,29 +82,8 @@ afterAll(async () => {
   await Promise.all([
     new Promise((r) => agent?.close(r)),
     new Promise((r) => silent?.close(r)),
-    ...redis.map(
-      (p) =>
-        new Promise((r) => {
-          if (p.exitCode !== null) return r(undefined);
-          p.once('exit', r);
-          p.kill('SIGTERM');
-        }),
-    ),
-    pgDir === ''
-      ? Promise.resolve()
-      : run('runuser', [
-          '-u',
-          'postgres',
-          '--',
-          join(PG_BIN, 'pg_ctl'),
-          '-D',
-          join(pgDir, 'data'),
-          '-m',
-          'fast',
-          'stop',
-        ]),
+    ...servers.map((x) => x.stop()),
   ]).catch(() => undefined);
-  for (const d of [dir, pgDir]) if (d !== '') rmSync(d, { recursive: true, force: true });
 });
 
 describe('tcp', () => {
