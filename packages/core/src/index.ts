@@ -82,6 +82,13 @@ export {
 } from './policies/consistent-hash.js';
 export { type ModHashPolicy, modHash } from './policies/hash.js';
 export { buildPolicy } from './policies/index.js';
+export {
+  type HashPicker,
+  KEY_SHARE_PROBES,
+  keyShares,
+  movedShare,
+  probeOwners,
+} from './policies/key-share.js';
 export { leastConnections, pickTwo } from './policies/least-connections.js';
 export { leastResponseTime, PROBE_MAX_IN_FLIGHT } from './policies/least-response-time.js';
 export { type MaglevOptions, type MaglevPolicy, maglev } from './policies/maglev.js';

@@ -182,6 +182,8 @@ export interface ServiceTimeouts {
   readonly queueMs: number;
   /** Deadline for a client's PROXY protocol header (acceptProxyProtocol listeners). */
   readonly proxyHeaderMs: number;
+  /** A Redis command's longest wait for its answer; past it the command gets -ERR and its backend link is reset. */
+  readonly commandMs: number;
 }
 
 /** A validated `services/<name>` znode, defaults filled in. Plain, frozen, structured-cloneable. */

@@ -2,7 +2,7 @@
 //
 //   { protocol, listen, policy, hash?, ring?, maglev?, lrt?, outlier?, retries?,
 //     healthCheck?: { kind?, intervalMs?, timeoutMs?, rise?, fall?, path?, expectStatus?, port?, role? },
-//     timeouts?: { connectMs?, idleMs?, maxDurationMs?, queueMs?, proxyHeaderMs? },
+//     timeouts?: { connectMs?, idleMs?, maxDurationMs?, queueMs?, proxyHeaderMs?, commandMs? },
 //     maxConnectionsPerBackend?, proxyProtocol?, acceptProxyProtocol?, drainTimeoutMs? }
 //
 // The routing fields are exactly the cluster config's, checked by its codec (config.ts), so a
@@ -41,12 +41,19 @@ export const SERVICE_BOUNDS = Object.freeze({
   maxDurationMs: [1000, 604_800_000],
   queueMs: [0, 600_000],
   proxyHeaderMs: [100, 60_000],
+  commandMs: [1, 600_000],
   maxConnectionsPerBackend: [1, 1_000_000],
   drainTimeoutMs: [0, 3_600_000],
 } as const);
 
 export const SERVICE_DEFAULTS = Object.freeze({
-  timeouts: Object.freeze({ connectMs: 5000, idleMs: 600_000, queueMs: 1000, proxyHeaderMs: 3000 }),
+  timeouts: Object.freeze({
+    connectMs: 5000,
+    idleMs: 600_000,
+    queueMs: 1000,
+    proxyHeaderMs: 3000,
+    commandMs: 2000,
+  }),
   drainTimeoutMs: 30_000,
   acceptProxyProtocol: false,
   /** The check kind a protocol gets when `healthCheck.kind` is absent. */
@@ -87,7 +94,7 @@ const CHECK_KEYS = [
   'port',
   'role',
 ];
-const TIMEOUT_KEYS = ['connectMs', 'idleMs', 'maxDurationMs', 'queueMs', 'proxyHeaderMs'];
+const TIMEOUT_KEYS = ['connectMs', 'idleMs', 'maxDurationMs', 'queueMs', 'proxyHeaderMs', 'commandMs'];
 
 function fail(field: string, detail: string, code: CoreErrorCode = 'RL_BAD_SERVICE'): never {
   throw new Invalid(code, field, detail);
@@ -188,6 +195,7 @@ function timeoutsOf(t: Record<string, unknown>): ServiceTimeouts {
     ...(maxDurationMs !== undefined ? { maxDurationMs } : {}),
     queueMs: optInt(t.queueMs, 'timeouts.queueMs', B.queueMs) ?? D.queueMs,
     proxyHeaderMs: optInt(t.proxyHeaderMs, 'timeouts.proxyHeaderMs', B.proxyHeaderMs) ?? D.proxyHeaderMs,
+    commandMs: optInt(t.commandMs, 'timeouts.commandMs', B.commandMs) ?? D.commandMs,
   };
 }
 
@@ -220,6 +228,12 @@ function definitionOf(name: string, v: unknown): ServiceDefinition {
         'hash',
         `is not used by a redis service (the command's key is the hash key)`,
         'RL_BAD_HASH_SOURCE',
+      );
+    const ring = v.ring;
+    if (typeof ring === 'object' && ring !== null && !absent((ring as Record<string, unknown>).loadFactor))
+      fail(
+        'ring.loadFactor',
+        'bounded loads would send a key to a backend other than its owner when the owner is busy; a cache must see each key on one backend (remove ring.loadFactor)',
       );
   }
   const routing = routingOf(v, check, protocol);
