@@ -11,6 +11,14 @@ export const CORE_ERRORS = {
   RL_BAD_HASH_SOURCE: { status: 400, message: 'hash source is invalid' },
   RL_BAD_SERVICE: { status: 400, message: 'service definition is invalid' },
   RL_BAD_PROXY_HEADER: { status: 400, message: 'PROXY protocol header is invalid' },
+  RL_RESP_BAD_TYPE: { status: 400, message: 'RESP input has an unexpected type byte' },
+  RL_RESP_BAD_LENGTH: { status: 400, message: 'RESP length is not a valid integer' },
+  RL_RESP_MISSING_CRLF: { status: 400, message: 'RESP element is not terminated by CRLF' },
+  RL_RESP_TOO_LARGE: { status: 413, message: 'RESP element is larger than the limit' },
+  RL_RESP_TOO_MANY_ARGS: { status: 413, message: 'RESP array has more elements than the limit' },
+  RL_RESP_TOO_DEEP: { status: 400, message: 'RESP reply nests deeper than the limit' },
+  RL_RESP_BAD_INLINE: { status: 400, message: 'RESP inline command is malformed' },
+  RL_RESP_UNEXPECTED_REPLY: { status: 502, message: 'RESP reply is not of the expected type' },
 } as const;
 
 export type CoreErrorCode = keyof typeof CORE_ERRORS;

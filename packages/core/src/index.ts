@@ -103,6 +103,7 @@ export {
   type WeightedRoundRobinOptions,
   weightedRoundRobin,
 } from './policies/weighted-round-robin.js';
+export * from './redis/index.js';
 export { err, ok, type Result, unwrap } from './result.js';
 export { buildSnapshot } from './snapshot.js';
 export * from './types.js';
