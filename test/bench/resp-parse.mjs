@@ -28,14 +28,20 @@ function measure(label, chunks, items, fn) {
   const cpu = process.cpuUsage(cpu0);
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const n = rounds * items;
-  console.log(`${label.padEnd(58)} ${((cpuS * 1e9) / n).toFixed(0).padStart(6)} ns CPU/item  ${Math.round(n / cpuS).toLocaleString('en').padStart(12)} /s CPU`);
+  console.log(
+    `${label.padEnd(58)} ${((cpuS * 1e9) / n).toFixed(0).padStart(6)} ns CPU/item  ${Math.round(n / cpuS)
+      .toLocaleString('en')
+      .padStart(12)} /s CPU`,
+  );
 }
 
 const N = 10_000;
 const set = Buffer.concat(
   Array.from({ length: N }, (_, i) => resp.command(['SET', `key:${String(i).padStart(12, '0')}`, 'xxx'])),
 );
-const get = Buffer.concat(Array.from({ length: N }, (_, i) => resp.command(['GET', `key:${String(i).padStart(12, '0')}`])));
+const get = Buffer.concat(
+  Array.from({ length: N }, (_, i) => resp.command(['GET', `key:${String(i).padStart(12, '0')}`])),
+);
 const ok = Buffer.concat(Array.from({ length: N }, () => Buffer.from('+OK\r\n')));
 const bulk = Buffer.concat(Array.from({ length: N }, () => resp.bulk('xxx')));
 
