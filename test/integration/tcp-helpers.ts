@@ -71,7 +71,7 @@ export function tcpService(
       path: '/',
       expectStatus: [200, 399],
     },
-    timeouts: { connectMs: 500, idleMs: 5000, queueMs: 200, proxyHeaderMs: 500 },
+    timeouts: { connectMs: 500, idleMs: 5000, queueMs: 200, proxyHeaderMs: 500, commandMs: 1000 },
     acceptProxyProtocol: false,
     drainTimeoutMs: 200,
     ...over,

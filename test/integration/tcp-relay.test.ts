@@ -137,7 +137,9 @@ describe('tcp relay', () => {
   it('closes idle connections', async () => {
     const bs = await backends(1);
     const t = await tcp(
-      tcpService({ timeouts: { connectMs: 500, idleMs: 300, queueMs: 100, proxyHeaderMs: 500 } }),
+      tcpService({
+        timeouts: { connectMs: 500, idleMs: 300, queueMs: 100, proxyHeaderMs: 500, commandMs: 1000 },
+      }),
       [member('b0', (bs[0] as NetBackend).port)],
     );
     const c = createClient(t.port);
@@ -153,7 +155,7 @@ describe('tcp relay', () => {
     const t = await tcp(
       tcpService({
         maxConnectionsPerBackend: 1,
-        timeouts: { connectMs: 500, idleMs: 5000, queueMs: 300, proxyHeaderMs: 500 },
+        timeouts: { connectMs: 500, idleMs: 5000, queueMs: 300, proxyHeaderMs: 500, commandMs: 1000 },
       }),
       [member('b0', (bs[0] as NetBackend).port)],
     );
@@ -193,7 +195,14 @@ describe('tcp relay', () => {
 
     const t2 = await tcp(
       tcpService({
-        timeouts: { connectMs: 500, idleMs: 5000, maxDurationMs: 300, queueMs: 100, proxyHeaderMs: 500 },
+        timeouts: {
+          connectMs: 500,
+          idleMs: 5000,
+          maxDurationMs: 300,
+          queueMs: 100,
+          proxyHeaderMs: 500,
+          commandMs: 1000,
+        },
       }),
       [member('b0', b0.port)],
     );

@@ -28,6 +28,8 @@ export interface RedisOptions {
   readonly replicaOf?: { readonly host: string; readonly port: number };
   /** Extra redis-server arguments, appended last (so they win). */
   readonly args?: readonly string[];
+  /** `requirepass`: clients (the readiness check too) must AUTH with it. */
+  readonly password?: string;
 }
 
 export interface RedisServer {
@@ -109,7 +111,12 @@ function tail(file: string, lines = 20): string {
  * else undefined. The pid tells our Redis from another one already on a port we were given.
  * Never rejects.
  */
-function pingRedis(host: string, port: number, timeoutMs = 500): Promise<number | undefined> {
+function pingRedis(
+  host: string,
+  port: number,
+  password?: string,
+  timeoutMs = 500,
+): Promise<number | undefined> {
   return new Promise((resolve) => {
     const sock = connect({ host, port });
     let buf = '';
@@ -120,9 +127,11 @@ function pingRedis(host: string, port: number, timeoutMs = 500): Promise<number 
     };
     const timer = setTimeout(() => done(undefined), timeoutMs);
     sock.setEncoding('utf8');
-    sock.on('connect', () => sock.write('PING\r\nINFO server\r\n'));
+    const auth = password === undefined ? '' : `AUTH ${password}\r\n`;
+    sock.on('connect', () => sock.write(`${auth}PING\r\nINFO server\r\n`));
     sock.on('data', (d) => {
       buf += d;
+      if (auth !== '' && buf.startsWith('+OK\r\n')) buf = buf.slice(5);
       if (!buf.includes('\r\n')) return;
       if (!buf.startsWith('+PONG\r\n')) return done(undefined); // e.g. -LOADING
       const m = /\r\nprocess_id:(\d+)\r\n/.exec(buf);
@@ -144,6 +153,7 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RedisServer> 
   // protected-mode off: a test server may bind a non-loopback address (network namespaces).
   // No diskless-sync delay: by default a master waits 5 s for more replicas before a full sync.
   args.push('--protected-mode', 'no', '--repl-diskless-sync-delay', '0');
+  if (opts.password !== undefined) args.push('--requirepass', opts.password);
   if (opts.replicaOf) args.push('--replicaof', opts.replicaOf.host, String(opts.replicaOf.port));
   args.push(...(opts.args ?? []));
 
@@ -183,7 +193,7 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RedisServer> 
 
     let why: string | undefined;
     while (why === undefined) {
-      const answered = await pingRedis(host, port);
+      const answered = await pingRedis(host, port, opts.password);
       if (answered !== undefined && answered === proc.pid) return { host, port, pid: answered, stop };
       const err = await Promise.race([spawnError, sleep(50).then(() => undefined)]);
       if (err) why = `could not run ${bin}: ${err.message}`;

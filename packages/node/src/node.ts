@@ -34,13 +34,13 @@ import { RoleController } from './control/role/controller.js';
 import { fallbackClusterConfig, RoutingState } from './control/routing.js';
 import { ServiceManager } from './control/services/manager.js';
 import { serviceControlMetrics } from './control/services/metrics.js';
-import { UnsupportedProtocol } from './control/services/runtime.js';
 import { buildStatus } from './control/status.js';
 import { CertificateReloader, loadTls, type ReloadResult, type SecureContextTarget } from './control/tls.js';
 import type { NodeAddresses, NodeView } from './control/view.js';
 import { parseLeaderTarget } from './plane/admission.js';
 import { createDataPlane } from './plane/http/server.js';
 import { createHttpServiceListener, type HttpServiceBase } from './plane/http-service.js';
+import { createRedisListener } from './plane/redis/index.js';
 import { createTcpListener } from './plane/tcp/index.js';
 import type { DataPlane } from './plane/types.js';
 import type { DataPlaneStats, ServiceListener, ServiceListenerInput } from './seam.js';
@@ -227,10 +227,28 @@ export class RingleaderNode implements NodeView {
           logger: this.log.child({ component: 'tcp', service: input.name }),
           ...(this.#httpBase.accessLog ? { accessLog: this.#httpBase.accessLog } : {}),
         });
-      case 'redis':
-        throw new UnsupportedProtocol(
-          `service ${input.name}: protocol redis is not served by this node version`,
-        );
+      case 'redis': {
+        const auth = this.config.services.redis;
+        return createRedisListener({
+          ...input,
+          service: input.definition,
+          nodeId: this.config.nodeId,
+          forwardTarget: () => {
+            const host = this.roles.leader?.serviceHost ?? leaderProxyHost(this.roles.leader?.proxyUrl);
+            return host === undefined ? undefined : { host, port: input.definition.listen };
+          },
+          metrics: this.metrics.redisMetrics(input.name),
+          ...(auth.password !== undefined
+            ? {
+                auth: {
+                  password: auth.password,
+                  ...(auth.username !== undefined ? { username: auth.username } : {}),
+                },
+              }
+            : {}),
+          logger: this.log.child({ component: 'redis', service: input.name }),
+        });
+      }
     }
   }
 

@@ -239,3 +239,32 @@ export interface TcpPlaneMetrics {
   retry(): void;
   refused(reason: TcpRefusalReason): void;
 }
+
+// ------------------------------------------------------------------ the Redis plane (plane/redis)
+
+/**
+ * Why a Redis command was answered with an error by the proxy itself, or failed at a backend
+ * (bounded label values of `kind`): `protocol` (the client's bytes were not RESP), `refused`
+ * (unsupported or cross-backend command), `no_backend`, `backend_down` (connect failed, link
+ * broken), `timeout` (no answer within timeouts.commandMs), `fenced` (the permit lapsed),
+ * `reply_error` (the backend answered with a RESP error: counted, not the proxy's fault).
+ */
+export type RedisErrorKind =
+  | 'protocol'
+  | 'refused'
+  | 'no_backend'
+  | 'backend_down'
+  | 'timeout'
+  | 'fenced'
+  | 'reply_error';
+
+/** The figures one service's Redis listener reports (control/redis-metrics.ts). */
+export interface RedisPlaneMetrics {
+  /** A command (or one part of a split one) answered by `backend` after `seconds`. */
+  command(backend: string, seconds: number): void;
+  error(backend: string, kind: RedisErrorKind): void;
+  /** After a snapshot: each backend's share of the key space and the share the change moved. */
+  ring(shares: ReadonlyMap<string, number>, moved: number): void;
+  /** Open client connections and backend links, sampled at each tick. */
+  connections(clients: number, links: number): void;
+}

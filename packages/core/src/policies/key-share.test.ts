@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Backend } from '../types.js';
 import { KEY_SHARE_PROBES, keyShares, movedShare, probeOwners } from './key-share.js';
 
-const b = (id: string): Backend => ({ id, host: '127.0.0.1', port: 1, weight: 1, state: 'active' }) as Backend;
+const b = (id: string): Backend =>
+  ({ id, host: '127.0.0.1', port: 1, weight: 1, state: 'active' }) as Backend;
 
 // A picker that splits the 32-bit space into equal ranges, one per backend.
 const ranges = (ids: string[]) => ({

@@ -285,6 +285,20 @@ export const NODE_CONFIG_SCHEMA = z.strictObject({
         form: 'a local IP address or hostname to bind, e.g. 127.0.0.2 or 0.0.0.0',
       }),
     ),
+    /**
+     * The credential every `redis` service sends (AUTH) on its links to its backends: kept in
+     * the node's config (or a secret file), never in ZooKeeper. Unset: no AUTH.
+     */
+    redis: section({
+      username: leaf(
+        { env: 'RINGLEADER_REDIS_USERNAME' },
+        optStr({ pattern: /^\S{1,256}$/, form: 'a Redis ACL user name' }),
+      ),
+      password: leaf(
+        { env: 'RINGLEADER_REDIS_PASSWORD', secretFile: true },
+        optStr({ pattern: /^\S{1,512}$/, form: 'the Redis password (no spaces)' }),
+      ),
+    }),
   }),
   admin: section({
     listen: leaf({ env: 'RINGLEADER_ADMIN_LISTEN' }, listen('127.0.0.1:9090')),

@@ -12,6 +12,7 @@ import type {
   TcpPlaneMetrics,
   UpstreamErrorKind,
 } from '../seam.js';
+import { createRedisMetrics, type RedisMetricsSource } from './redis-metrics.js';
 import { createTcpMetrics } from './tcp-metrics.js';
 
 export { LEADER_LABEL, type LimitReason, NO_BACKEND_LABEL, type UpstreamErrorKind } from '../seam.js';
@@ -70,6 +71,8 @@ export interface NodeMetrics extends PlaneMetrics {
   forget(id: string): void;
   /** The TCP plane's figures of one service (`ringleader_tcp_*`, labelled `service`). */
   serviceMetrics(service: string): TcpPlaneMetrics;
+  /** The Redis plane's figures of one service (`ringleader_redis_*`). */
+  readonly redisMetrics: RedisMetricsSource;
 }
 
 export interface MetricsOptions {
@@ -288,10 +291,12 @@ export function createMetrics(opts: MetricsOptions = {}): NodeMetrics {
   }
 
   const serviceMetrics = createTcpMetrics(registry);
+  const redisMetrics = createRedisMetrics(registry);
 
   return {
     registry,
     serviceMetrics,
+    redisMetrics,
     retries,
     limitRejections,
     role,

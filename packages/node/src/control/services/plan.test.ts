@@ -53,7 +53,7 @@ describe('planServices', () => {
       wanted: {
         web: def('web', 8081, {
           protocol: 'http',
-          timeouts: { connectMs: 1, idleMs: 600_000, queueMs: 1000, proxyHeaderMs: 3000 },
+          timeouts: { connectMs: 1, idleMs: 600_000, queueMs: 1000, proxyHeaderMs: 3000, commandMs: 2000 },
         }),
       },
       actions: [{ kind: 'replace', name: 'web' }],
