@@ -19,8 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { CLUSTER_TARGETS, failoverTable, propagationTable, runClusterBench } from './cluster-bench.mjs';
 import { markdownTable, textTable } from './measure.mjs';
 import { proxyTables, runProxyBench } from './proxy-bench.mjs';
-import { proxiesSvg } from './svg.mjs';
 import { runScaleNodes, runScaleSimulation, scaleTables } from './scale-bench.mjs';
+import { proxiesSvg } from './svg.mjs';
 import { runTcpBench, TCP_TARGETS, tcpMarkdown, tcpTables, tcpVerdict } from './tcp-bench.mjs';
 import { fmt, load, parseArgs, readJsonIfThere, status, which } from './util.mjs';
 

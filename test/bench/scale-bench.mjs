@@ -19,7 +19,11 @@ import { cpuSeconds, fmt, load, sleep, summarize } from './util.mjs';
 export const SCALE_TARGETS = { syncMs: 3000, changeP99Ms: 100, rssKbPerBackend: 5, simP99Ms: 250 };
 
 const HEALTH_OFF = { intervalMs: 3_600_000, timeoutMs: 1000 };
-const CONFIG = { policy: 'consistent-hash', hash: { source: 'header', name: 'x-key' }, healthCheck: HEALTH_OFF };
+const CONFIG = {
+  policy: 'consistent-hash',
+  hash: { source: 'header', name: 'x-key' },
+  healthCheck: HEALTH_OFF,
+};
 
 const rssKb = (pid) => {
   try {
@@ -90,14 +94,18 @@ async function measureSize(c, n, changes, pollMs, port) {
   for (let i = 0; i < changes; i++) {
     const id = `x-${n}-${i}`;
     const t0 = performance.now();
-    const ack = c.admin.addBackend(id, { host: '127.0.0.1', port, weight: 1 }).then(() => performance.now() - t0);
+    const ack = c.admin
+      .addBackend(id, { host: '127.0.0.1', port, weight: 1 })
+      .then(() => performance.now() - t0);
     const [ackMs, per] = await Promise.all([
       ack,
       Promise.all(c.nodes.map((node) => pollStatus(node, (s) => count(s) === want + 1, t0, 5000, pollMs))),
     ]);
     samples.push({ ackMs, allMs: per.some((x) => x === null) ? null : Math.max(...per), per });
     await c.admin.removeBackend(id);
-    await Promise.all(c.nodes.map((node) => pollStatus(node, (s) => count(s) === want, performance.now(), 5000, 5)));
+    await Promise.all(
+      c.nodes.map((node) => pollStatus(node, (s) => count(s) === want, performance.now(), 5000, 5)),
+    );
   }
   // CPU per change without anyone polling /status: add + remove, a pause after each.
   const pids = c.nodes.map((node) => node.pid);
@@ -132,14 +140,18 @@ export async function runScaleNodes({ sizes, changes, pollMs }) {
     console.log(`  empty cluster up (1 backend); load ${load()}`);
     const empty = await syncTimes(c, 1);
     const emptyRss = await nodeRss(c);
-    console.log(`  empty: RSS ${emptyRss.join(', ')} kB; restart → all seen ${empty.map((e) => fmt.int(e.allSeenMs)).join(', ')} ms`);
+    console.log(
+      `  empty: RSS ${emptyRss.join(', ')} kB; restart → all seen ${empty.map((e) => fmt.int(e.allSeenMs)).join(', ')} ms`,
+    );
     const results = [];
     let have = 0;
     for (const n of sizes) {
       const t = performance.now();
       await populate(c.session, c.admin, have, n, port);
       have = n;
-      console.log(`  ${n} backends written in ${fmt.int(performance.now() - t)} ms; measuring… load ${load()}`);
+      console.log(
+        `  ${n} backends written in ${fmt.int(performance.now() - t)} ms; measuring… load ${load()}`,
+      );
       const r = await measureSize(c, n, changes, pollMs, port);
       const grow = r.rssKb.map((kb, i) => (kb - emptyRss[i]) / n);
       r.rssKbPerBackend = summarize(grow);
@@ -204,13 +216,17 @@ export async function runScaleSimulation({ simNodes, simBackends, changes, burst
     console.log(`  ${simBackends} backends written in ${fmt.int(performance.now() - t)} ms`);
     const servers = zk.servers.map((s) => s.connectString);
     for (let i = 0; i < simNodes; i++)
-      sessions.push(new ZkSession({ connectString: servers[i % servers.length], sessionTimeoutMs: 8000 }).start());
+      sessions.push(
+        new ZkSession({ connectString: servers[i % servers.length], sessionTimeoutMs: 8000 }).start(),
+      );
     await Promise.all(sessions.map((s) => s.waitFor('connected', 30_000)));
     t = performance.now();
     for (const s of sessions) watchers.push(new MembershipWatcher({ session: s }).start());
     await Promise.all(watchers.map((w) => w.ready(120_000)));
     const syncAllMs = performance.now() - t;
-    console.log(`  ${simNodes} watchers synced ${simBackends} backends in ${fmt.int(syncAllMs)} ms; load ${load()}`);
+    console.log(
+      `  ${simNodes} watchers synced ${simBackends} backends in ${fmt.int(syncAllMs)} ms; load ${load()}`,
+    );
     const has = (id) => (s) => s.backends.some((b) => b.id === id);
     const samples = [];
     for (let i = 0; i < changes; i++) {
@@ -224,7 +240,9 @@ export async function runScaleSimulation({ simNodes, simBackends, changes, burst
       await sleep(50);
     }
     const ok = samples.filter((x) => x !== null);
-    console.log(`  one change → all ${simNodes}: p50 ${fmt.f1(summarize(ok).p50)} / p99 ${fmt.f1(summarize(ok).p99)} ms`);
+    console.log(
+      `  one change → all ${simNodes}: p50 ${fmt.f1(summarize(ok).p50)} / p99 ${fmt.f1(summarize(ok).p99)} ms`,
+    );
     // The burst: `burst` creates at once, mntr sampled every 50 ms on every server.
     const mntrSamples = [];
     let sampling = true;
@@ -285,7 +303,8 @@ export function scaleTables(r) {
   const tables = [];
   if (r.nodes) {
     tables.push({
-      title: 'Scale: 1 ZooKeeper, 3 active-active nodes, consistent hashing, active checks off (intervalMs 1 h)',
+      title:
+        'Scale: 1 ZooKeeper, 3 active-active nodes, consistent hashing, active checks off (intervalMs 1 h)',
       header: [
         'backends',
         'restart → all seen ms (p50 / max)',
