@@ -87,7 +87,8 @@ export class RoutingState {
   #rebuild(version: number, backends: readonly Backend[], config: ClusterConfig): boolean {
     let next: RoutingSnapshot;
     try {
-      next = buildSnapshot(version, backends, config, this.#ctx);
+      // From the snapshot in force: the ring is updated, not rebuilt (same bytes, see core).
+      next = buildSnapshot(version, backends, config, this.#ctx, this.#snapshot);
     } catch (err) {
       this.#opts.logger.error(
         { err, policy: config.policy, version, code: (err as { code?: string }).code },
