@@ -281,7 +281,7 @@ export async function runScaleSimulation({ simNodes, simBackends, changes, burst
     await Promise.all(sessions.map((s) => s.waitFor('connected', 30_000)));
     t = performance.now();
     for (const s of sessions) watchers.push(new MembershipWatcher({ session: s }).start());
-    await Promise.all(watchers.map((w) => w.ready(120_000)));
+    await Promise.all(watchers.map((w) => w.ready(300_000)));
     const syncAllMs = performance.now() - t;
     console.log(
       `  ${simNodes} watchers synced ${simBackends} backends in ${fmt.int(syncAllMs)} ms; load ${load()}`,
