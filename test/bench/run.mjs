@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { CLUSTER_TARGETS, failoverTable, propagationTable, runClusterBench } from './cluster-bench.mjs';
 import { markdownTable, textTable } from './measure.mjs';
 import { proxyTables, runProxyBench } from './proxy-bench.mjs';
+import { runScaleNodes, runScaleSimulation, scaleTables } from './scale-bench.mjs';
 import { proxiesSvg } from './svg.mjs';
 import { runTcpBench, TCP_TARGETS, tcpMarkdown, tcpTables, tcpVerdict } from './tcp-bench.mjs';
 import { fmt, load, parseArgs, readJsonIfThere, status, which } from './util.mjs';
@@ -86,9 +87,9 @@ function coreTables(r) {
   return { picks, rebuild, hashes };
 }
 
-const PARTS = ['core', 'proxy', 'tcp', 'propagation', 'failover'];
+const PARTS = ['core', 'proxy', 'tcp', 'propagation', 'failover', 'scale'];
 const DEFAULTS = {
-  only: PARTS.join(','),
+  only: PARTS.filter((p) => p !== 'scale').join(','),
   duration: 10,
   warmup: 2,
   rounds: 3,
@@ -99,6 +100,13 @@ const DEFAULTS = {
   'session-timeout': 2000,
   'poll-ms': 10,
   'tcp-seconds': 1.5,
+  'scale-sizes': '1000,5000,10000',
+  'scale-changes': 20,
+  'scale-poll-ms': 2,
+  'sim-nodes': 50,
+  'sim-backends': 10000,
+  'sim-burst': 100,
+  'scale-parts': 'nodes,simulation',
 };
 let args;
 try {
@@ -272,6 +280,29 @@ if (clusterParts.length > 0) {
     };
     write('failover', cluster.failover, `# Failover — ${started}\n\n${mdTables([t, runs])}\n`);
   }
+}
+
+// ------------------------------------------------------------------------- scale
+if (only.has('scale')) {
+  const parts = new Set(String(args['scale-parts']).split(','));
+  banner('scale: 1k/5k/10k backends on 3 nodes; 50 simulated nodes on 3 ZooKeeper servers (issue 16)');
+  const scale = {};
+  if (parts.has('nodes'))
+    scale.nodes = await runScaleNodes({
+      sizes: String(args['scale-sizes']).split(',').map(Number),
+      changes: args['scale-changes'],
+      pollMs: args['scale-poll-ms'],
+    });
+  if (parts.has('simulation'))
+    scale.simulation = await runScaleSimulation({
+      simNodes: args['sim-nodes'],
+      simBackends: args['sim-backends'],
+      changes: args['scale-changes'],
+      burst: args['sim-burst'],
+    });
+  const tables = scaleTables(scale);
+  printTables(tables);
+  write('scale', scale, `# Scale — ${started}\n\n${mdTables(tables)}\n`);
 }
 
 // ------------------------------------------------------------------------- summary

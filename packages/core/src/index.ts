@@ -93,6 +93,7 @@ export { leastConnections, pickTwo } from './policies/least-connections.js';
 export { leastResponseTime, PROBE_MAX_IN_FLIGHT } from './policies/least-response-time.js';
 export { type MaglevOptions, type MaglevPolicy, maglev } from './policies/maglev.js';
 export { DEFAULT_MAGLEV_TABLE_SIZE, maglevTableSize } from './policies/maglev-table.js';
+export { type BackendDiff, diffBackends } from './policies/members.js';
 export { MAX_RING_POINTS } from './policies/ring.js';
 export { roundRobin } from './policies/round-robin.js';
 export {

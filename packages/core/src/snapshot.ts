@@ -5,6 +5,8 @@
 // a consistent view while the next one sees the new.
 //
 // Build: O(n log n) plus the policy's own build (a ring is O(P), maglev O(M log M)).
+// Given the snapshot it replaces, the policy may update from it instead (the ring does:
+// ring-update.ts); the new snapshot is still a new object and the old one is untouched.
 
 import { buildPolicy } from './policies/index.js';
 import { byId } from './policies/members.js';
@@ -19,8 +21,9 @@ export function buildSnapshot(
   backends: readonly Backend[],
   config: ClusterConfig,
   ctx: PolicyContext,
+  prev?: RoutingSnapshot,
 ): RoutingSnapshot {
   const sorted = Object.freeze([...backends].sort(byId));
-  const policy = buildPolicy(config, sorted, ctx);
+  const policy = buildPolicy(config, sorted, ctx, prev?.policy);
   return Object.freeze({ version, backends: sorted, policy });
 }

@@ -92,7 +92,7 @@ export class RingleaderNode implements NodeView {
       node: config.nodeId,
       cluster: config.cluster,
     });
-    this.metrics = createMetrics();
+    this.metrics = createMetrics({ perBackend: config.metrics.perBackend });
     const zkLog = this.log.child({ component: 'zk' });
     this.session = new ZkSession({
       connectString: config.zookeeper.connect,

@@ -24,6 +24,7 @@ import { requestHash } from '../hash/key.js';
 import type { Backend, HashSource, Policy, PolicyContext, RequestFacts } from '../types.js';
 import { firstEligibleOwner, hashMembers, isEligible, VisitStamps } from './members.js';
 import { buildRing, type Ring, ringIndex } from './ring.js';
+import { updateRing } from './ring-update.js';
 
 export interface ConsistentHashOptions {
   readonly source: HashSource;
@@ -56,6 +57,7 @@ class RingPolicy implements ConsistentHashPolicy {
   readonly pointCount: number;
   private readonly members: readonly Backend[];
   private readonly ring: Ring;
+  private readonly vnodes: number;
   private readonly points: Uint32Array;
   private readonly owners: Uint32Array;
   private readonly ctx: PolicyContext;
@@ -68,7 +70,12 @@ class RingPolicy implements ConsistentHashPolicy {
   private cachedWeight = 0;
   private cachedVersion = Number.NaN;
 
-  constructor(backends: readonly Backend[], ctx: PolicyContext, opts: ConsistentHashOptions) {
+  constructor(
+    backends: readonly Backend[],
+    ctx: PolicyContext,
+    opts: ConsistentHashOptions,
+    prev: Policy | undefined,
+  ) {
     const c = opts.loadFactor;
     if (c !== undefined && !(Number.isFinite(c) && c >= 1)) {
       throw coreError('RL_BAD_CONFIG', `ring.loadFactor must be a number >= 1, got ${c}`, {
@@ -76,7 +83,13 @@ class RingPolicy implements ConsistentHashPolicy {
       });
     }
     this.members = hashMembers(backends);
-    const ring = buildRing(this.members, opts.vnodes);
+    // The previous snapshot's ring, when it has the same vnodes, is updated instead of rebuilt
+    // (ring-update.ts: the same bytes, without hashing unchanged members' points).
+    const ring =
+      prev instanceof RingPolicy && prev.vnodes === opts.vnodes
+        ? updateRing(prev.ring, prev.members, this.members, opts.vnodes)
+        : buildRing(this.members, opts.vnodes);
+    this.vnodes = opts.vnodes;
     this.ring = ring;
     this.points = ring.points;
     this.owners = ring.owners;
@@ -185,11 +198,15 @@ class RingPolicy implements ConsistentHashPolicy {
   }
 }
 
-/** Builds a consistent-hash policy over `backends` (any order; weight 0 ones are left out). */
+/**
+ * Builds a consistent-hash policy over `backends` (any order; weight 0 ones are left out).
+ * `prev`: the policy of the snapshot this one replaces; its ring is reused when it is one.
+ */
 export function consistentHash(
   backends: readonly Backend[],
   ctx: PolicyContext,
   opts: ConsistentHashOptions,
+  prev?: Policy,
 ): ConsistentHashPolicy {
-  return new RingPolicy(backends, ctx, opts);
+  return new RingPolicy(backends, ctx, opts, prev);
 }

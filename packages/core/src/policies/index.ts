@@ -22,8 +22,15 @@ function hashSource(config: ClusterConfig): HashSource {
  * Builds the policy `config.policy` names over `backends`. Throws a
  * RingleaderError (RL_UNKNOWN_POLICY, RL_BAD_HASH_SOURCE, RL_BAD_CONFIG) when the
  * config cannot be honoured; the caller keeps its last good snapshot then.
+ * `prev`: the policy being replaced; a policy that can update its structure from it
+ * (the ring) does, with the same result as a fresh build.
  */
-export function buildPolicy(config: ClusterConfig, backends: readonly Backend[], ctx: PolicyContext): Policy {
+export function buildPolicy(
+  config: ClusterConfig,
+  backends: readonly Backend[],
+  ctx: PolicyContext,
+  prev?: Policy,
+): Policy {
   const policy = config.policy;
   switch (policy) {
     case 'round-robin':
@@ -37,11 +44,16 @@ export function buildPolicy(config: ClusterConfig, backends: readonly Backend[],
     case 'hash':
       return modHash(backends, ctx, hashSource(config));
     case 'consistent-hash':
-      return consistentHash(backends, ctx, {
-        source: hashSource(config),
-        vnodes: config.ring.vnodes,
-        loadFactor: config.ring.loadFactor,
-      });
+      return consistentHash(
+        backends,
+        ctx,
+        {
+          source: hashSource(config),
+          vnodes: config.ring.vnodes,
+          loadFactor: config.ring.loadFactor,
+        },
+        prev,
+      );
     case 'maglev':
       return maglev(backends, ctx, { source: hashSource(config), tableSize: config.maglev.tableSize });
     default: {

@@ -13,6 +13,49 @@ export function byId(a: Backend, b: Backend): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** What changed between two id-sorted member lists. */
+export interface BackendDiff {
+  /** In `next` only. */
+  readonly added: Backend[];
+  /** In `prev` only. */
+  readonly removed: Backend[];
+  /** In both with a different object (any field may differ): [before, after]. */
+  readonly changed: Array<readonly [Backend, Backend]>;
+}
+
+/**
+ * The difference of two lists sorted by id (snapshots' lists are), in one merge walk:
+ * O(n) comparisons, and an unchanged backend is the same frozen object in both (the
+ * membership assembler keeps it), so most steps are one identity check. Replaces building
+ * two Sets of every id per change (measured: most of setMembership's cost at 10 000).
+ */
+export function diffBackends(prev: readonly Backend[], next: readonly Backend[]): BackendDiff {
+  const added: Backend[] = [];
+  const removed: Backend[] = [];
+  const changed: Array<readonly [Backend, Backend]> = [];
+  let i = 0;
+  let j = 0;
+  while (i < prev.length || j < next.length) {
+    const a = prev[i];
+    const b = next[j];
+    if (a !== undefined && a === b) {
+      i++;
+      j++;
+    } else if (b === undefined || (a !== undefined && a.id < b.id)) {
+      removed.push(a as Backend);
+      i++;
+    } else if (a === undefined || b.id < a.id) {
+      added.push(b);
+      j++;
+    } else {
+      changed.push([a, b]);
+      i++;
+      j++;
+    }
+  }
+  return { added, removed, changed };
+}
+
 /** The backends a hash structure is built over: weight > 0, sorted by id. O(n log n). */
 export function hashMembers(backends: readonly Backend[]): Backend[] {
   return backends.filter((b) => b.weight > 0).sort(byId);

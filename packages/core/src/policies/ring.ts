@@ -48,28 +48,28 @@ const MAX_BUCKET_BITS = 16;
  * moves only keys to or from that backend. Integer arithmetic throughout, so
  * every machine computes the same counts.
  */
-export function pointCounts(members: readonly Backend[], vnodes: number): Uint32Array {
+export function pointCounts(
+  members: readonly Backend[],
+  vnodes: number,
+  maxPoints = MAX_RING_POINTS,
+): Uint32Array {
   let total = 0;
   for (const m of members) total += vnodes * m.weight;
   const counts = new Uint32Array(members.length);
   for (let i = 0; i < members.length; i++) {
     const want = vnodes * members[i]!.weight;
-    counts[i] = total <= MAX_RING_POINTS ? want : Math.max(1, Math.floor((want * MAX_RING_POINTS) / total));
+    counts[i] = total <= maxPoints ? want : Math.max(1, Math.floor((want * maxPoints) / total));
   }
   return counts;
 }
 
-/** Builds the ring over `members` (already filtered to weight > 0 and sorted by id). */
-export function buildRing(members: readonly Backend[], vnodes: number): Ring {
-  if (!Number.isInteger(vnodes) || vnodes < 1) {
-    throw coreError('RL_BAD_CONFIG', `ring.vnodes must be an integer >= 1, got ${vnodes}`, {
-      field: 'ring.vnodes',
-    });
-  }
-  if (members.length > MAX_MEMBERS) {
-    throw coreError('RL_BAD_CONFIG', `a ring holds at most ${MAX_MEMBERS} backends`, { field: 'backends' });
-  }
-  const counts = pointCounts(members, vnodes);
+/**
+ * Builds the ring over `members` (already filtered to weight > 0 and sorted by id).
+ * `maxPoints` is MAX_RING_POINTS but for tests of the scaled-down regime.
+ */
+export function buildRing(members: readonly Backend[], vnodes: number, maxPoints = MAX_RING_POINTS): Ring {
+  checkRingInput(members, vnodes);
+  const counts = pointCounts(members, vnodes, maxPoints);
   let total = 0;
   for (const c of counts) total += c;
   const points = new Uint32Array(total);
@@ -80,6 +80,18 @@ export function buildRing(members: readonly Backend[], vnodes: number): Ring {
   // equal points, which is the id tie-break.
   const sorted = radixSortPairs(points, owners);
   return ringFrom(sorted.points, sorted.owners);
+}
+
+/** The errors buildRing and updateRing raise for input they cannot honour. */
+export function checkRingInput(members: readonly Backend[], vnodes: number): void {
+  if (!Number.isInteger(vnodes) || vnodes < 1) {
+    throw coreError('RL_BAD_CONFIG', `ring.vnodes must be an integer >= 1, got ${vnodes}`, {
+      field: 'ring.vnodes',
+    });
+  }
+  if (members.length > MAX_MEMBERS) {
+    throw coreError('RL_BAD_CONFIG', `a ring holds at most ${MAX_MEMBERS} backends`, { field: 'backends' });
+  }
 }
 
 /**
@@ -108,7 +120,7 @@ export function ringFrom(points: Uint32Array, owners: Uint32Array): Ring {
  * i in 0..count-1, without building strings. The bytes of `${id}#` are encoded
  * once and i is kept as ASCII digits incremented in place. Returns the next k.
  */
-function hashVnodes(
+export function hashVnodes(
   id: string,
   count: number,
   owner: number,
@@ -142,7 +154,7 @@ function hashVnodes(
  * and 10 bits (2048 counters stay in L1 cache): O(P), several times faster here
  * than a comparison sort of packed float64 keys.
  */
-function radixSortPairs(
+export function radixSortPairs(
   points: Uint32Array,
   owners: Uint32Array,
 ): { points: Uint32Array; owners: Uint32Array } {

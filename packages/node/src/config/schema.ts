@@ -351,6 +351,10 @@ export const NODE_CONFIG_SCHEMA = z.strictObject({
       str({ pattern: /^[A-Za-z0-9_.@-]{1,15}$/, form: 'an interface name like eth0' }),
     ),
   }),
+  metrics: section({
+    // Per-backend series: 'auto' writes them up to 100 backends, then sums them (metrics.ts).
+    perBackend: leaf({ env: 'RINGLEADER_METRICS_PER_BACKEND' }, oneOf(['auto', 'on', 'off']).default('auto')),
+  }),
   log: section({
     level: leaf(
       { env: 'RINGLEADER_LOG_LEVEL' },

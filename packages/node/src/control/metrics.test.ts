@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMetrics } from './metrics.js';
+import { createMetrics, PER_BACKEND_AUTO_LIMIT } from './metrics.js';
 
 describe('metrics registry', () => {
   it('exposes the documented series with backend labels from cached children', async () => {
@@ -84,5 +84,41 @@ describe('metrics registry', () => {
     const b = createMetrics({ defaultMetrics: false });
     a.backend('x').request(200);
     expect(await b.registry.metrics()).not.toContain('backend="x"');
+  });
+
+  it('sumsPerBackendFamiliesIntoOneSeriesAboveTheAutoLimitAndOnOffForceEither', async () => {
+    const fill = (m: ReturnType<typeof createMetrics>, n: number) => {
+      for (let i = 0; i < n; i++) {
+        const b = m.backend(`b${i}`);
+        b.request(200);
+        b.duration.observe(0.02);
+        m.healthTransition(`b${i}`, i % 2 === 0 ? 'up' : 'down', i % 2 === 0);
+      }
+    };
+    const auto = createMetrics({ defaultMetrics: false });
+    fill(auto, PER_BACKEND_AUTO_LIMIT + 1);
+    const text = await auto.registry.metrics();
+    expect(text).not.toContain('backend="b0"');
+    expect(text).toContain(
+      `ringleader_requests_total{backend="_all",code="200"} ${PER_BACKEND_AUTO_LIMIT + 1}`,
+    );
+    expect(text).toContain(
+      `ringleader_backend_healthy{backend="_all"} ${Math.ceil((PER_BACKEND_AUTO_LIMIT + 1) / 2)}`,
+    );
+    expect(text).toContain(
+      `ringleader_request_duration_seconds_count{backend="_all"} ${PER_BACKEND_AUTO_LIMIT + 1}`,
+    );
+    // At the limit 'auto' still writes per-backend series; 'on' always, 'off' never.
+    const small = createMetrics({ defaultMetrics: false });
+    fill(small, PER_BACKEND_AUTO_LIMIT);
+    expect(await small.registry.metrics()).toContain('ringleader_requests_total{backend="b0",code="200"} 1');
+    const on = createMetrics({ defaultMetrics: false, perBackend: 'on' });
+    fill(on, PER_BACKEND_AUTO_LIMIT + 1);
+    expect(await on.registry.metrics()).toContain('backend="b100"');
+    const off = createMetrics({ defaultMetrics: false, perBackend: 'off' });
+    fill(off, 1);
+    const offText = await off.registry.metrics();
+    expect(offText).not.toContain('backend="b0"');
+    expect(offText).toContain('ringleader_backend_in_flight{backend="_all"} 0');
   });
 });

@@ -4,6 +4,14 @@
 //
 // Hot path: `backend(id)` returns cached per-backend accumulators (plain numbers); the
 // per-backend series are produced from them at scrape time. Everything else is prom-client.
+//
+// Cardinality switch (`metrics.perBackend`, docs/metrics.md): at 10 000 backends the
+// per-backend families are ~10k × 20 series (a histogram alone is 19 per backend), which
+// no Prometheus should be asked to scrape every 15 s from every node. 'auto' (the default)
+// writes per-backend series while the node knows at most PER_BACKEND_AUTO_LIMIT backends and
+// otherwise the same families summed into one `backend="_all"` series each; 'on' and 'off'
+// force either. The accumulators stay per backend either way (the switch is a view at scrape
+// time), so flipping it or crossing the limit loses nothing.
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type {
   LimitReason,
@@ -75,7 +83,18 @@ export interface NodeMetrics extends PlaneMetrics {
   readonly redisMetrics: RedisMetricsSource;
 }
 
+/** Per-backend series: 'auto' (up to PER_BACKEND_AUTO_LIMIT backends), 'on' or 'off'. */
+export type PerBackendMetrics = 'auto' | 'on' | 'off';
+
+/** Above this many backends 'auto' sums the per-backend families into `backend="_all"`. */
+export const PER_BACKEND_AUTO_LIMIT = 100;
+
+/** The label value of the summed series. */
+export const ALL_BACKENDS_LABEL = '_all';
+
 export interface MetricsOptions {
+  /** Per-backend series (default 'auto'). */
+  readonly perBackend?: PerBackendMetrics;
   /** Also collect prom-client's process/runtime metrics (default true). */
   readonly defaultMetrics?: boolean;
   /** Prefix for the default metrics (default `ringleader_process_`). */
@@ -91,7 +110,7 @@ class Series implements BackendMetrics {
   sum = 0;
   count = 0;
   inFlightValue = 0;
-  healthyValue: 0 | 1 | undefined = undefined;
+  healthyValue: number | undefined = undefined;
   /** Set by forget() while requests are still in flight: called when the last one ends. */
   onIdle: (() => void) | undefined = undefined;
   readonly duration = {
@@ -131,6 +150,30 @@ class Series implements BackendMetrics {
   }
 }
 
+/** Every backend's accumulators summed (the healthy gauge becomes the number healthy). */
+function sumOf(all: Iterable<Series>): Series {
+  const t = new Series();
+  let healthy = 0;
+  let anyHealth = false;
+  for (const s of all) {
+    for (const [k, v] of s.codes) t.codes.set(k, (t.codes.get(k) ?? 0) + v);
+    for (const [k, v] of s.kinds) t.kinds.set(k, (t.kinds.get(k) ?? 0) + v);
+    for (const [k, v] of s.transitions) t.transitions.set(k, (t.transitions.get(k) ?? 0) + v);
+    for (let i = 0; i < s.buckets.length; i++)
+      t.buckets[i] = (t.buckets[i] as number) + (s.buckets[i] as number);
+    t.sum += s.sum;
+    t.count += s.count;
+    t.inFlightValue += s.inFlightValue;
+    if (s.healthyValue !== undefined) {
+      anyHealth = true;
+      healthy += s.healthyValue;
+    }
+  }
+  // A count, not 0/1: the gauge's help says so for backend="_all".
+  if (anyHealth) t.healthyValue = healthy;
+  return t;
+}
+
 interface MetricValue {
   readonly labels: Record<string, string | number>;
   readonly value: number;
@@ -163,9 +206,16 @@ export function createMetrics(opts: MetricsOptions = {}): NodeMetrics {
     collectDefaultMetrics({ register: registry, prefix: opts.defaultPrefix ?? 'ringleader_process_' });
   }
   const series = new Map<string, Series>();
+  const perBackend = opts.perBackend ?? 'auto';
+  const detailed = () =>
+    perBackend === 'on' || (perBackend === 'auto' && series.size <= PER_BACKEND_AUTO_LIMIT);
   const each = (fn: (id: string, s: Series, out: MetricValue[]) => void) => () => {
     const out: MetricValue[] = [];
-    for (const [id, s] of series) fn(id, s, out);
+    if (detailed()) {
+      for (const [id, s] of series) fn(id, s, out);
+      return out;
+    }
+    if (series.size > 0) fn(ALL_BACKENDS_LABEL, sumOf(series.values()), out);
     return out;
   };
 
@@ -208,7 +258,7 @@ export function createMetrics(opts: MetricsOptions = {}): NodeMetrics {
   collector(
     registry,
     'ringleader_backend_healthy',
-    '1 while the health table lets the backend take requests, else 0',
+    '1 while the health table lets the backend take requests, else 0 (backend="_all": how many may)',
     'gauge',
     each((backend, s, out) => {
       if (s.healthyValue !== undefined) out.push({ labels: { backend }, value: s.healthyValue });

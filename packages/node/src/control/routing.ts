@@ -6,6 +6,7 @@ import {
   buildSnapshot,
   type ClusterConfig,
   DEFAULT_CLUSTER_CONFIG,
+  diffBackends,
   type HealthTable,
   type LoadTracker,
   type PolicyContext,
@@ -72,11 +73,13 @@ export class RoutingState {
   }
 
   setMembership(version: number, backends: readonly Backend[]): void {
-    const before = new Set(this.#backends.map((b) => b.id));
+    const before = this.#snapshot.backends;
     if (this.#rebuild(version, backends, this.#config)) {
-      const now = new Set(backends.map((b) => b.id));
-      for (const id of before) if (!now.has(id)) this.#opts.metrics.forget(id);
-      this.#opts.checker.setBackends(backends);
+      // Both id-sorted: one merge walk, not two Sets of every id per change.
+      const diff = diffBackends(before, this.#snapshot.backends);
+      for (const b of diff.removed) this.#opts.metrics.forget(b.id);
+      if (diff.added.length > 0 || diff.removed.length > 0 || diff.changed.length > 0)
+        this.#opts.checker.setBackends(this.#snapshot.backends);
     }
   }
 
@@ -87,7 +90,8 @@ export class RoutingState {
   #rebuild(version: number, backends: readonly Backend[], config: ClusterConfig): boolean {
     let next: RoutingSnapshot;
     try {
-      next = buildSnapshot(version, backends, config, this.#ctx);
+      // From the snapshot in force: the ring is updated, not rebuilt (same bytes, see core).
+      next = buildSnapshot(version, backends, config, this.#ctx, this.#snapshot);
     } catch (err) {
       this.#opts.logger.error(
         { err, policy: config.policy, version, code: (err as { code?: string }).code },

@@ -5,7 +5,6 @@ import { setImmediate, setTimeout } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { ZkSession } from '../session/session.js';
 import { ChildrenCache } from './membership-cache.js';
-import type { ChildrenView } from './membership-snapshot.js';
 
 /** getData replies are released by hand, so the test sees how many are outstanding. */
 class FakeSession extends EventEmitter {
@@ -13,13 +12,16 @@ class FakeSession extends EventEmitter {
   outstanding = 0;
   maxOutstanding = 0;
   reads = 0;
+  mzxid = 7n;
+  childWatcher: (() => void) | undefined;
   readonly #pending: Array<() => void> = [];
   readonly names: string[];
   constructor(names: string[]) {
     super();
     this.names = names;
   }
-  getChildren() {
+  getChildren(_path: string, watcher?: () => void) {
+    this.childWatcher = watcher;
     return Promise.resolve({ children: this.names, stat: { pzxid: 5n } });
   }
   watcher: ((ev: { type: string; path: string; generation: number }) => void) | undefined;
@@ -28,10 +30,11 @@ class FakeSession extends EventEmitter {
     this.outstanding++;
     this.reads++;
     this.maxOutstanding = Math.max(this.maxOutstanding, this.outstanding);
+    const mzxid = this.mzxid;
     return new Promise((resolve) => {
       this.#pending.push(() => {
         this.outstanding--;
-        resolve({ data: Buffer.from(path), stat: { mzxid: 7n } });
+        resolve({ data: Buffer.from(`${path}@${mzxid}`), stat: { mzxid } });
       });
     });
   }
@@ -48,14 +51,14 @@ describe('ChildrenCache read pipeline', () => {
   it('keepsAtMostMaxInFlightChildReadsOutstandingSoTheLivenessPingIsNotStuckBehindThousands', async () => {
     const names = Array.from({ length: 1000 }, (_, i) => `b${i}`);
     const s = new FakeSession(names);
-    const flushes: ChildrenView[] = [];
+    const flushes: number[] = [];
     const cache = new ChildrenCache({
       session: s as unknown as ZkSession,
       path: '/f',
       maxInFlight: 32,
       coalesceMs: 0,
       maxWaitMs: 0,
-      onFlush: (v) => flushes.push(v),
+      onFlush: (v) => flushes.push(v.children.size),
     });
     cache.start();
     await setImmediate();
@@ -68,7 +71,7 @@ describe('ChildrenCache read pipeline', () => {
     await setTimeout(10);
     // The first view waited for every read, queued ones included: never half the members.
     expect(flushes.length).toBeGreaterThan(0);
-    expect(flushes.every((v) => v.children.size === 1000)).toBe(true);
+    expect(flushes.every((size) => size === 1000)).toBe(true);
     cache.close();
   });
 
@@ -88,6 +91,41 @@ describe('ChildrenCache read pipeline', () => {
     s.watcher?.({ type: 'data', path: '/f/c', generation: 0 });
     while ((await s.answerAll()) > 0);
     expect(s.reads).toBe(3);
+    cache.close();
+  });
+
+  it('namesOnlyTheChildrenThatChangedSinceThePreviousFlushAndReadsOnlyThem', async () => {
+    const s = new FakeSession(['a', 'b', 'c']);
+    const flushes: Array<{ size: number; changed: string[] | undefined }> = [];
+    const cache = new ChildrenCache({
+      session: s as unknown as ZkSession,
+      path: '/f',
+      coalesceMs: 0,
+      maxWaitMs: 0,
+      onFlush: (v, changed) =>
+        flushes.push({ size: v.children.size, changed: changed && [...changed].sort() }),
+    });
+    cache.start();
+    await setImmediate();
+    while ((await s.answerAll()) > 0);
+    await setTimeout(5);
+    expect(flushes.at(-1)).toEqual({ size: 3, changed: undefined }); // the first view: everything
+    // b's payload changes: only b is read again, and only b is named.
+    s.mzxid = 9n;
+    const reads = s.reads;
+    s.watcher?.({ type: 'data', path: '/f/b', generation: 0 });
+    while ((await s.answerAll()) > 0);
+    await setTimeout(5);
+    expect(s.reads).toBe(reads + 1);
+    expect(flushes.at(-1)).toEqual({ size: 3, changed: ['b'] });
+    // c leaves and d arrives: the children list is read, only d's data.
+    s.names.splice(2, 1, 'd');
+    s.childWatcher?.();
+    await setImmediate();
+    while ((await s.answerAll()) > 0);
+    await setTimeout(5);
+    expect(s.reads).toBe(reads + 2);
+    expect(flushes.at(-1)).toEqual({ size: 3, changed: ['c', 'd'] });
     cache.close();
   });
 });

@@ -90,6 +90,11 @@ export class DecodeMemo {
     return result;
   }
 
+  /** Drops one child's entry (it is gone). */
+  forget(id: string): void {
+    this.#byId.delete(id);
+  }
+
   /** Drops entries of children that are gone. */
   retain(ids: ReadonlySet<string> | ReadonlyMap<string, unknown>): void {
     for (const id of this.#byId.keys()) if (!ids.has(id)) this.#byId.delete(id);

@@ -3,8 +3,9 @@
 // ChildrenCache (membership-cache.ts) keeps the children and payloads in step with
 // ZooKeeper and flushes once per coalesced burst; here each flush is decoded with the core
 // codec (native, ServerSet, Nerve, Curator payloads; each payload decoded once per mzxid)
-// and assembled (membership-snapshot.ts). A 'snapshot' event fires only when the result
-// differs from the current one (version, members or rejections). Invalid payloads are
+// and assembled from the previous snapshot and the names that changed (membership-assemble.ts;
+// a full build on the first read and after the folder went missing). A 'snapshot' event fires
+// only when the result differs from the current one (version, members or rejections). Invalid payloads are
 // reported ('rejected' event, a warn log naming path and code) and excluded; they never
 // remove valid backends. Read errors and suspended sessions keep the current snapshot.
 import { EventEmitter } from 'node:events';
@@ -13,14 +14,13 @@ import { firstValue } from '../first-value.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { clusterPaths } from '../paths.js';
 import type { ZkSession } from '../session/session.js';
+import { MembershipAssembler } from './membership-assemble.js';
 import { ChildrenCache } from './membership-cache.js';
 import {
-  buildMembershipSnapshot,
   type DecodeBackend,
   DecodeMemo,
   type MembershipSnapshot,
   type RejectedBackend,
-  sameSnapshot,
 } from './membership-snapshot.js';
 
 export interface MembershipWatcherOptions {
@@ -53,6 +53,7 @@ export class MembershipWatcher extends EventEmitter<MembershipEvents> {
   readonly #log: Logger;
   readonly #memo: DecodeMemo;
   readonly #cache: ChildrenCache;
+  readonly #assembler: MembershipAssembler;
   #current: MembershipSnapshot | undefined;
   #closed = false;
 
@@ -61,15 +62,17 @@ export class MembershipWatcher extends EventEmitter<MembershipEvents> {
     this.path = opts.path ?? clusterPaths(opts.cluster).backends;
     this.#log = (opts.logger ?? silentLogger).child({ component: 'membership' });
     this.#memo = new DecodeMemo(opts.decode ?? (decodeBackend as DecodeBackend));
+    this.#assembler = new MembershipAssembler(this.path, (id, path, entry) =>
+      this.#memo.get(id, path, entry),
+    );
     this.#cache = new ChildrenCache({
       session: opts.session,
       path: this.path,
       logger: this.#log,
-      onFlush: (view) => {
-        this.#memo.retain(view.children);
-        this.#publish(
-          buildMembershipSnapshot(view, this.path, (id, path, entry) => this.#memo.get(id, path, entry)),
-        );
+      onFlush: (view, changed) => {
+        if (changed === undefined) this.#memo.retain(view.children);
+        else for (const id of changed) if (!view.children.has(id)) this.#memo.forget(id);
+        this.#publish(this.#assembler.apply(view, changed));
       },
       ...(opts.coalesceMs !== undefined ? { coalesceMs: opts.coalesceMs } : {}),
       ...(opts.maxWaitMs !== undefined ? { maxWaitMs: opts.maxWaitMs } : {}),
@@ -106,10 +109,13 @@ export class MembershipWatcher extends EventEmitter<MembershipEvents> {
 
   #publish(next: MembershipSnapshot): void {
     const prev = this.#current;
-    if (sameSnapshot(prev, next)) return;
+    if (prev === next) return; // the assembler hands back the same object when nothing moved
     this.#current = next;
-    const known = new Set((prev?.rejected ?? []).map(rejectionKey));
-    const fresh = next.rejected.filter((r) => !known.has(rejectionKey(r)));
+    let fresh: RejectedBackend[] = [];
+    if (prev?.rejected !== next.rejected) {
+      const known = new Set((prev?.rejected ?? []).map(rejectionKey));
+      fresh = next.rejected.filter((r) => !known.has(rejectionKey(r)));
+    }
     for (const r of fresh) {
       this.#log.warn(
         { path: r.path, code: r.code, field: r.field },

@@ -1,7 +1,7 @@
 // Turns the node's own events into timeline lines: role changes (promotions, demotions),
 // session changes, who leads (elections), lifecycle, health transitions, backend membership
 // and config changes. Returns one function that unsubscribes everything.
-import type { Backend, HealthEvent } from '@ringleader/core';
+import { type Backend, diffBackends, type HealthEvent } from '@ringleader/core';
 import type { ConfigRejection, ConfigSnapshot, MembershipSnapshot, RejectedBackend } from '@ringleader/zk';
 import type { RoleEvent } from '../role/controller.js';
 import type { NodeView } from '../view.js';
@@ -47,11 +47,15 @@ export function roleEventLine(e: RoleEvent): {
 /** Lines describing how backend membership changed between two snapshots. */
 export function membershipLines(prev: readonly Backend[] | undefined, next: MembershipSnapshot): string[] {
   if (prev === undefined) return [`membership: ${next.backends.length} backends (version ${next.version})`];
-  const before = new Map(prev.map((b) => [b.id, b]));
+  // Both lists are id-sorted snapshots: one merge walk (a Map of every backend per change
+  // cost ~20 ms at 10 000 backends).
+  const diff = diffBackends(prev, next.backends);
+  const touched: Array<readonly [Backend | undefined, Backend]> = [
+    ...diff.added.map((b) => [undefined, b] as const),
+    ...diff.changed,
+  ].sort(([, x], [, y]) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   const lines: string[] = [];
-  for (const b of next.backends) {
-    const old = before.get(b.id);
-    before.delete(b.id);
+  for (const [old, b] of touched) {
     if (old === undefined) lines.push(`backend ${b.id} joined (${b.host}:${b.port}, weight ${b.weight})`);
     else {
       if (old.state !== b.state) lines.push(`backend ${b.id} ${old.state} → ${b.state}`);
@@ -60,7 +64,7 @@ export function membershipLines(prev: readonly Backend[] | undefined, next: Memb
         lines.push(`backend ${b.id} moved to ${b.host}:${b.port}`);
     }
   }
-  for (const id of before.keys()) lines.push(`backend ${id} left`);
+  for (const b of diff.removed) lines.push(`backend ${b.id} left`);
   // A thousand backends arriving at once is one line, not a thousand.
   if (lines.length > 5) {
     const head = lines.slice(0, 3);
