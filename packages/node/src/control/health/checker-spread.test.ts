@@ -58,7 +58,11 @@ describe('HealthChecker scheduling (fake clock)', () => {
     c.stop();
     // Rounds 2 and 3 (the cold start is spread too, but steady state is what matters).
     const buckets = new Array<number>(20).fill(0);
-    for (const t of starts) if (t >= 1000 && t < 3000) buckets[Math.floor((t - 1000) / 100)]++;
+    for (const t of starts)
+      if (t >= 1000 && t < 3000) {
+        const i = Math.floor((t - 1000) / 100);
+        buckets[i] = (buckets[i] ?? 0) + 1;
+      }
     expect(buckets.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3900);
     for (const b of buckets) expect(Math.abs(b - 200)).toBeLessThanOrEqual(25);
   });

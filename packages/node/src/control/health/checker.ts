@@ -61,6 +61,8 @@ class Entry implements Queued {
   stopped = false;
   /** Checked by this node (shared checking may give it to peers). */
   active = true;
+  /** Its state comes from this node's own checks since it became active (publishable). */
+  ownVerdict = false;
 
   constructor(target: ProbeTarget) {
     this.target = target;
@@ -84,6 +86,8 @@ export class HealthChecker {
   readonly #heap = new DueHeap<Entry>();
   readonly #transitionListeners = new Set<(e: HealthEvent) => void>();
   readonly #checkListeners = new Set<(id: string, r: ProbeResult) => void>();
+  readonly #verdictListeners = new Set<() => void>();
+  readonly #backendListeners = new Set<() => void>();
   #active: ((id: string) => boolean) | undefined;
   #phase = 0;
   #inFlight = 0;
@@ -122,6 +126,18 @@ export class HealthChecker {
   onCheck(fn: (id: string, r: ProbeResult) => void): () => void {
     this.#checkListeners.add(fn);
     return () => this.#checkListeners.delete(fn);
+  }
+
+  /** Called when this node's own verdicts change (what `forEachVerdict` walks). */
+  onVerdictChange(fn: () => void): () => void {
+    this.#verdictListeners.add(fn);
+    return () => this.#verdictListeners.delete(fn);
+  }
+
+  /** Called after each `setBackends` (shared checking merges peers' states for new ones). */
+  onBackends(fn: () => void): () => void {
+    this.#backendListeners.add(fn);
+    return () => this.#backendListeners.delete(fn);
   }
 
   /** Ids this node checks itself. */
@@ -166,6 +182,7 @@ export class HealthChecker {
       if (e.active) fresh.push(e);
     }
     if (this.#started) this.#enqueueFirst(fresh);
+    for (const fn of this.#backendListeners) this.#safely(fn);
   }
 
   /**
@@ -176,23 +193,31 @@ export class HealthChecker {
   setActive(active: ((id: string) => boolean) | undefined): void {
     this.#active = active;
     const fresh: Entry[] = [];
+    let changed = false;
     for (const [id, e] of this.#entries) {
       const want = active?.(id) ?? true;
       if (want === e.active) continue;
       e.active = want;
+      e.ownVerdict = false;
+      changed = true;
       if (!want) this.#heap.remove(e);
       else if (!e.running) fresh.push(e);
     }
     if (this.#started) this.#enqueueFirst(fresh);
+    if (changed) this.#verdictsChanged();
   }
 
   isActive(id: string): boolean {
     return this.#entries.get(id)?.active ?? false;
   }
 
-  /** The check state of every backend this node checks itself, for publication. */
-  forEachActive(visit: (id: string, state: CheckState) => void): void {
-    for (const [id, e] of this.#entries) if (e.active) visit(id, this.#table.checkState(id));
+  /** This node's own verdicts: the backends it checks and has checked since, for publication. */
+  forEachVerdict(visit: (id: string, state: 'up' | 'down') => void): void {
+    for (const [id, e] of this.#entries) {
+      if (!e.active || !e.ownVerdict) continue;
+      const state = this.#table.checkState(id);
+      if (state !== 'unknown') visit(id, state);
+    }
   }
 
   /**
@@ -309,8 +334,11 @@ export class HealthChecker {
   #record(e: Entry, result: ProbeResult): void {
     const now = this.#now();
     const ev = this.#table.recordCheck(e.target.id, result.passed, now, result.detail);
+    const first = !e.ownVerdict;
+    e.ownVerdict = true;
     for (const fn of this.#checkListeners) fn(e.target.id, result);
     if (ev !== undefined) this.#emit(ev);
+    if (first || ev !== undefined) this.#verdictsChanged();
     if (!this.#started || e.stopped || !e.active) return; // a listener may have changed that
     const offset = roundOffset(this.#cfg.intervalMs, this.#jitter, this.#random);
     e.round = nextRound(e.anchor, this.#cfg.intervalMs, e.round, now, offset);
@@ -321,6 +349,18 @@ export class HealthChecker {
   #stopEntry(e: Entry): void {
     e.stopped = true;
     this.#heap.remove(e);
+  }
+
+  #verdictsChanged(): void {
+    for (const fn of this.#verdictListeners) this.#safely(fn);
+  }
+
+  #safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#log?.error({ err }, 'health listener failed');
+    }
   }
 
   #emit(ev: HealthEvent): void {
