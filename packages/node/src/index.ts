@@ -9,6 +9,7 @@ export {
   HealthChecker,
   type HealthCheckerOptions,
 } from './control/health/checker.js';
+export { CheckAssignment } from './control/health/assignment.js';
 export { type ProbeResult, type ProbeSettings, type ProbeTarget, probe } from './control/health/probe.js';
 export {
   type BackendMetrics,
