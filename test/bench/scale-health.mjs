@@ -47,6 +47,15 @@ function cpuMicros() {
   return (Number(f[11]) + Number(f[12])) * 10_000; // USER_HZ 100
 }
 
+/** ns this process's main thread waited runnable for a CPU (other processes held its core). */
+function runQueueNs() {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** The checker before the heap scheduler: one timer per backend (kept here as the baseline). */
 function timerPerBackend({ table, probe, cfg, onResult }) {
   const timers = [];
@@ -61,7 +70,8 @@ function timerPerBackend({ table, probe, cfg, onResult }) {
   };
   return {
     start(targets) {
-      for (const t of targets) timers.push(setTimeout(() => void run(t), Math.round(Math.random() * 0.1 * cfg.intervalMs)));
+      for (const t of targets)
+        timers.push(setTimeout(() => void run(t), Math.round(Math.random() * 0.1 * cfg.intervalMs)));
     },
     stop() {
       stopped = true;
@@ -111,6 +121,7 @@ async function checker(mode, targetsJson, intervalMs, seconds) {
   const cold = { p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6 };
   h.reset();
   const cpu0 = cpuMicros();
+  const wait0 = runQueueNs();
   const checks0 = checks;
   const t0 = performance.now();
   h.enable();
@@ -118,6 +129,7 @@ async function checker(mode, targetsJson, intervalMs, seconds) {
   h.disable();
   const wallS = (performance.now() - t0) / 1000;
   const cpuUs = cpuMicros() - cpu0;
+  const waitS = (runQueueNs() - wait0) / 1e9;
   const done = checks - checks0;
   stop();
   const down = table.summary().filter((s) => s.check === 'down').length;
@@ -132,6 +144,7 @@ async function checker(mode, targetsJson, intervalMs, seconds) {
       checksPerS: done / wallS,
       cpuUsPerCheck: done > 0 ? cpuUs / done : null,
       cpuShare: cpuUs / 1e6 / wallS,
+      waitShare: waitS / wallS,
       failed,
       down,
     })}\n`,
@@ -162,16 +175,25 @@ export async function runScaleHealth({ backends = 10_000, farms = 4, seconds = 6
   const targets = [];
   try {
     for (let i = 0; i < farms; i++) {
-      const p = spawnPinned('0', process.execPath, [self, '--farm', String(Math.min(per, backends - i * per))]);
+      const p = spawnPinned('0', process.execPath, [
+        self,
+        '--farm',
+        String(Math.min(per, backends - i * per)),
+      ]);
       farmProcs.push(p);
       const ports = JSON.parse(await firstLine(p, 60_000, `farm ${i}`));
       for (const port of ports) targets.push({ id: `b${targets.length}`, host: '127.0.0.1', port });
     }
     const rows = [];
     for (const mode of ['before', 'after', 'shared']) {
-      const child = spawnPinned('1', process.execPath, [self, '--checker', mode, String(intervalMs), String(seconds)], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
+      const child = spawnPinned(
+        '1',
+        process.execPath,
+        [self, '--checker', mode, String(intervalMs), String(seconds)],
+        {
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      );
       child.stdin.end(JSON.stringify(targets));
       rows.push(await collect(child));
       await sleep(500); // TIME_WAIT and the farms settle between modes
@@ -182,7 +204,11 @@ export async function runScaleHealth({ backends = 10_000, farms = 4, seconds = 6
   }
 }
 
-const LABEL = { before: 'before: one timer per backend', after: 'after: heap scheduler', shared: 'after, shared k=2 of N=3' };
+const LABEL = {
+  before: 'before: one timer per backend',
+  after: 'after: heap scheduler',
+  shared: 'after, shared k=2 of N=3',
+};
 
 export function scaleHealthTable(r) {
   const t = r.targets.eventLoopP99Ms;
@@ -194,6 +220,7 @@ export function scaleHealthTable(r) {
       'checks/s',
       'CPU µs/check',
       'CPU share',
+      'waited for CPU',
       'loop p50 ms',
       'loop p99 ms',
       'loop max ms',
@@ -206,6 +233,7 @@ export function scaleHealthTable(r) {
       fmt.int(x.checksPerS),
       x.cpuUsPerCheck === null ? '—' : x.cpuUsPerCheck.toFixed(0),
       `${(x.cpuShare * 100).toFixed(0)} %`,
+      Number.isNaN(x.waitShare) ? '—' : `${(x.waitShare * 100).toFixed(0)} %`,
       x.p50Ms.toFixed(1),
       x.p99Ms.toFixed(1),
       x.maxMs.toFixed(1),
@@ -225,7 +253,12 @@ else if (argv[0] === '--checker') {
   await checker(argv[1], input, Number(argv[2]), Number(argv[3]));
 } else if (process.argv[1] === self) {
   const a = parseArgs(argv, { backends: 10_000, farms: 4, seconds: 6, interval: 2000 });
-  const r = await runScaleHealth({ backends: a.backends, farms: a.farms, seconds: a.seconds, intervalMs: a.interval });
+  const r = await runScaleHealth({
+    backends: a.backends,
+    farms: a.farms,
+    seconds: a.seconds,
+    intervalMs: a.interval,
+  });
   const { textTable } = await import('./measure.mjs');
   const t = scaleHealthTable(r);
   console.log(`${t.title}\n${textTable(t.header, t.rows)}`);
