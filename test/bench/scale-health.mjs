@@ -8,8 +8,9 @@
 // over whole intervals after a warm-up interval, and the checks done. Modes, measured in the
 // same run, one after the other:
 //   before       one timer per backend, first checks within 10 % of the interval, next one
-//                interval ± 10 % after each finish: the checker before the shared scheduler,
-//                reproduced here over the same probe and table;
+//                interval ± 10 % after each finish, and the node:http probe: the checker and
+//                probe before this change, reproduced here over the same table;
+//   timer+socket the same scheduling over today's socket probe (what the probe alone gains);
 //   after        the heap scheduler (spread over the interval, bounded concurrency), all 10 000;
 //   after k=2/3  the same, checking only this node's share under shared checking with k = 2
 //                of N = 3 (CheckAssignment, the node's own rendezvous function).
@@ -17,6 +18,7 @@
 //
 //   node test/bench/scale-health.mjs [--backends 10000] [--farms 4] [--seconds 6] [--interval 2000]
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +56,44 @@ function runQueueNs() {
   } catch {
     return Number.NaN;
   }
+}
+
+/** The probe before this change (node:http, copied from probe.ts as it was), for the baseline. */
+function httpProbe(target, cfg) {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (r) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const req = request({
+      host: target.host,
+      port: target.port,
+      path: cfg.path,
+      method: 'GET',
+      agent: false,
+      headers: { 'user-agent': 'ringleader-health/1', connection: 'close', accept: '*/*' },
+    });
+    const timer = setTimeout(() => {
+      done({ passed: false, detail: `no answer within ${cfg.timeoutMs} ms`, latencyMs: elapsed() });
+      req.destroy();
+    }, cfg.timeoutMs);
+    req.once('error', (err) =>
+      done({ passed: false, detail: err.code ?? err.message, latencyMs: elapsed() }),
+    );
+    req.once('response', (res) => {
+      const status = res.statusCode ?? 0;
+      res.resume();
+      res.once('error', () => undefined);
+      const passed = status >= cfg.expectStatus[0] && status <= cfg.expectStatus[1];
+      done({ passed, detail: `status ${status}`, status, latencyMs: elapsed() });
+    });
+    req.end();
+  });
 }
 
 /** The checker before the heap scheduler: one timer per backend (kept here as the baseline). */
@@ -97,9 +137,9 @@ async function checker(mode, targetsJson, intervalMs, seconds) {
   let failed = 0;
   const count = () => checks++;
   let stop;
-  if (mode === 'before') {
+  if (mode === 'before' || mode === 'before-http') {
     table.sync(targets.map((t) => t.id));
-    const c = timerPerBackend({ table, probe, cfg, onResult: count });
+    const c = timerPerBackend({ table, probe: mode === 'before' ? probe : httpProbe, cfg, onResult: count });
     c.start(targets);
     stop = () => c.stop();
   } else {
@@ -185,7 +225,7 @@ export async function runScaleHealth({ backends = 10_000, farms = 4, seconds = 6
       for (const port of ports) targets.push({ id: `b${targets.length}`, host: '127.0.0.1', port });
     }
     const rows = [];
-    for (const mode of ['before', 'after', 'shared']) {
+    for (const mode of ['before-http', 'before', 'after', 'shared']) {
       const child = spawnPinned(
         '1',
         process.execPath,
@@ -205,7 +245,8 @@ export async function runScaleHealth({ backends = 10_000, farms = 4, seconds = 6
 }
 
 const LABEL = {
-  before: 'before: one timer per backend',
+  'before-http': 'before: timer per backend, node:http probe',
+  before: 'timer per backend, socket probe',
   after: 'after: heap scheduler',
   shared: 'after, shared k=2 of N=3',
 };
