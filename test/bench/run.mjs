@@ -4,7 +4,7 @@
 // printed as pass/miss, nothing fails.
 //
 //   pnpm bench                                   everything (4–5 min on 2 cores)
-//   pnpm bench -- --only proxy                   one part: core | proxy | tcp | propagation | failover
+//   pnpm bench -- --only proxy                   one part: core | proxy | tcp | propagation | failover | scale
 //   pnpm bench -- --only propagation,failover    several
 //   pnpm bench -- --duration 4 --kills 3 --writes 50     a quicker, rougher run
 //   pnpm bench -- --only summary                 no run: rebuild summary and chart from bench-results/
@@ -245,6 +245,15 @@ if (only.has('tcp')) {
   console.log(`\n${tcpVerdict(tcp)}`);
   write('tcp', tcp, tcpMarkdown(tcp, started));
 }
+
+// ------------------------------------------------------------------------- scale
+if (only.has('scale'))
+  await import('./scale-health.mjs').then(async (m) => {
+    const r = await m.runScaleHealth();
+    const t = m.scaleHealthTable(r);
+    printTables([t]);
+    write('scale-health', r, `# Health checks at scale — ${started}\n\n${mdTables([t])}\n`);
+  });
 
 // ------------------------------------------------------------------------- cluster
 let cluster = {};

@@ -229,3 +229,27 @@ describe('passive ejection', () => {
     expect(changed()).toBe(true);
   });
 });
+
+describe('adopting a state checked elsewhere (shared checking)', () => {
+  it('sets the check state at once, reports a change and restarts the streak', () => {
+    const t = new HealthTable({ healthCheck: { rise: 2, fall: 3 }, outlier });
+    t.sync(['a']);
+    expect(t.adoptCheck('a', 'down', 10, 'peers: down')).toMatchObject({ from: 'unknown', to: 'down' });
+    expect(t.isUp('a')).toBe(false);
+    expect(t.adoptCheck('a', 'down', 20, 'again')).toBeUndefined();
+    expect(t.checkState('a')).toBe('down');
+    // A local check afterwards needs `rise` passes from a fresh streak.
+    expect(t.recordCheck('a', true, 30)).toBeUndefined();
+    expect(t.recordCheck('a', true, 40)).toMatchObject({ to: 'up' });
+  });
+
+  it('bumps the version only on a change', () => {
+    const t = new HealthTable({ healthCheck: { rise: 1, fall: 1 }, outlier });
+    t.sync(['a']);
+    const v = t.version();
+    t.adoptCheck('a', 'unknown', 1, 'none');
+    expect(t.version()).toBe(v);
+    t.adoptCheck('a', 'up', 2, 'peers: up');
+    expect(t.version()).toBe(v + 1);
+  });
+});

@@ -114,6 +114,19 @@ export class BackendHealth {
   }
 
   /**
+   * Takes a check state concluded elsewhere (shared checking: the peers that check this
+   * backend, merged by the caller). Their rise/fall already applied, so it is adopted as is
+   * and the streak restarts; an unchanged state is no event.
+   */
+  adopt(to: CheckState, now: number, reason: string): HealthEvent | undefined {
+    const from = this.check;
+    this.streak = 0;
+    if (from === to) return undefined;
+    this.check = to;
+    return { id: this.id, kind: 'check', from, to, reason, at: now };
+  }
+
+  /**
    * Applies one request outcome (ok = not a connect failure or 5xx). `mayEject`
    * is false when the table's ejection budget is spent.
    */
@@ -263,6 +276,19 @@ export class HealthTable implements HealthView {
     const event = this.get(id).onCheck(passed, now, rise, fall, detail);
     if (event !== undefined) this.ver++;
     return event;
+  }
+
+  /** Sets a check state concluded by peers (shared checking). O(1). */
+  adoptCheck(id: string, to: CheckState, now: number, reason: string): HealthEvent | undefined {
+    this.advance(now);
+    const event = this.get(id).adopt(to, now, reason);
+    if (event !== undefined) this.ver++;
+    return event;
+  }
+
+  /** The active-check state alone (no ejection), 'unknown' for an unknown id. */
+  checkState(id: string): CheckState {
+    return this.byId.get(id)?.check ?? 'unknown';
   }
 
   /** One request outcome. May eject (returns the event). O(1). */

@@ -3,11 +3,12 @@
 
 export { ConfigError, ENV_KEYS, loadNodeConfig, parseConfigText } from './config/load.js';
 export { type ListenAddress, type NodeConfig, parseListen, validateNodeConfig } from './config/schema.js';
+export { CheckAssignment } from './control/health/assignment.js';
 export {
   type CheckSettings,
+  DEFAULT_MAX_CONCURRENT_CHECKS,
   HealthChecker,
   type HealthCheckerOptions,
-  nextCheckDelay,
 } from './control/health/checker.js';
 export { type ProbeResult, type ProbeSettings, type ProbeTarget, probe } from './control/health/probe.js';
 export {

@@ -29,6 +29,7 @@ import type { NodeConfig } from './config/schema.js';
 import { createAdminServer } from './control/admin/server.js';
 import { HealthChecker } from './control/health/checker.js';
 import { serviceProbe } from './control/health/probes.js';
+import { SharedHealth } from './control/health/shared.js';
 import { createMetrics, type NodeMetrics } from './control/metrics.js';
 import { RoleController } from './control/role/controller.js';
 import { fallbackClusterConfig, RoutingState } from './control/routing.js';
@@ -80,6 +81,7 @@ export class RingleaderNode implements NodeView {
   #registry: NodeRegistry | undefined;
   #statsPublisher: StatsPublisher | undefined;
   #peerStats: PeerStatsWatcher | undefined;
+  #sharedHealth: SharedHealth | undefined;
   #adminApp: FastifyInstance | undefined;
   #addresses: NodeAddresses | undefined;
   #stopping: Promise<void> | undefined;
@@ -115,6 +117,7 @@ export class RingleaderNode implements NodeView {
       metrics: this.metrics,
       logger: this.log.child({ component: 'health' }),
       load: this.load,
+      maxConcurrent: config.healthChecks.maxConcurrent,
     });
     this.routing = new RoutingState({
       fallback,
@@ -250,6 +253,11 @@ export class RingleaderNode implements NodeView {
         });
       }
     }
+  }
+
+  /** Shared health checking, once joined (undefined with healthChecks.checkersPerBackend 0). */
+  get sharedHealth(): SharedHealth | undefined {
+    return this.#sharedHealth;
   }
 
   /** Built in start(), once the URLs written into the leader znode are known. */
@@ -397,6 +405,18 @@ export class RingleaderNode implements NodeView {
     });
     this.#registry.start();
     this.#election?.start();
+    // Shared health checking (docs/health.md): k checkers per backend among the nodes in health/.
+    if (config.healthChecks.checkersPerBackend > 0) {
+      this.#sharedHealth = new SharedHealth({
+        checker: this.checker,
+        session: this.session,
+        nodeId: config.nodeId,
+        cluster: config.cluster,
+        k: config.healthChecks.checkersPerBackend,
+        fallbackMs: config.zookeeper.sessionTimeoutMs,
+        logger: this.log.child({ component: 'health' }),
+      }).start();
+    }
     if (config.mode === 'active-active') {
       this.#statsPublisher = new StatsPublisher({
         session: this.session,
@@ -484,6 +504,7 @@ export class RingleaderNode implements NodeView {
     await Promise.all([this.dataPlane.close(this.config.drainTimeoutMs), this.services.close()]);
     this.roles.setLifecycle('stopped');
     this.checker.stop();
+    await this.#sharedHealth?.close();
     await this.#statsPublisher?.close();
     this.#peerStats?.close();
     this.membership.close();

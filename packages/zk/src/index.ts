@@ -17,6 +17,7 @@ export * from './election/election-logic.js';
 export * from './election/leader-watch.js';
 export * from './election/registry.js';
 export * from './errors.js';
+export * from './health/health.js';
 export * from './logger.js';
 export * from './membership/membership.js';
 export { type CacheState, ChildrenCache, type ChildrenCacheOptions } from './membership/membership-cache.js';

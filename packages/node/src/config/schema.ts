@@ -334,6 +334,11 @@ export const NODE_CONFIG_SCHEMA = z.strictObject({
   trustedProxies: leaf({ env: 'RINGLEADER_TRUSTED_PROXIES' }, stringList()),
   exposeBackendHeader: leaf({ env: 'RINGLEADER_EXPOSE_BACKEND_HEADER' }, bool(false)),
   drainTimeoutMs: leaf({ env: 'RINGLEADER_DRAIN_TIMEOUT_MS' }, int(10_000, 0, 600_000)),
+  /** Shared health checking (docs/health.md): checkers per backend (0: every node checks all). */
+  healthChecks: section({
+    checkersPerBackend: leaf({ env: 'RINGLEADER_HEALTH_CHECKERS' }, int(2, 0, 64)),
+    maxConcurrent: leaf({ env: 'RINGLEADER_HEALTH_MAX_CONCURRENT' }, int(256, 1, 100_000)),
+  }),
   hooks: section({
     onPromote: leaf({ env: 'RINGLEADER_ON_PROMOTE' }, optStr()),
     onDemote: leaf({ env: 'RINGLEADER_ON_DEMOTE' }, optStr()),

@@ -1,19 +1,27 @@
 // Active health checks driving core's pure HealthTable, plus the passive-outcome entry point
 // the data plane feeds: one object owns every change to backend health, so every transition
-// (check rise/fall, ejection, return) comes out of one place as an event, a metric and a log
-// line. Runs on every node, standbys included, so a promoted node starts warm. It never writes
-// ZooKeeper: health changes eligibility only.
+// (check rise/fall, ejection, return, a state adopted from peers) comes out of one place as an
+// event, a metric and a log line. Runs on every node, standbys included, so a promoted node
+// starts warm. It never writes ZooKeeper: health changes eligibility only (shared.ts publishes).
 //
-// Scheduling: one timer per backend. The first check runs within the first `jitter` fraction
-// of an interval (spreading a cold start), later ones `intervalMs` ± jitter after the previous
-// check finished, so a slow check never overlaps the next. A backend removed (or moved to
-// another host:port) mid-check has its result dropped. `draining` backends are checked like
-// any other: they must stay healthy while their requests finish.
-import type { Backend, HealthCheckConfig, HealthEvent, HealthTable } from '@ringleader/core';
+// Scheduling (schedule.ts): one heap of due times and one timer for the whole pool. First
+// checks are spread over a window (the jitter fraction of an interval for a few backends, the
+// whole interval for thousands), rounds stay on their anchor ± jitter, and a check never
+// overlaps its own next one. At most `maxConcurrent` checks are in flight; the rest wait in due
+// order, so a pool of black-holed backends slows its own rounds instead of opening ten
+// thousand sockets. Each wake-up launches everything due within `batchMs`, so 5 000 checks a
+// second cost ~100 timer callbacks, not 5 000. A backend removed (or moved to another
+// host:port) mid-check has its result dropped. `draining` backends are checked like any
+// other: they must stay healthy while their requests finish.
+//
+// Shared checking (shared.ts): `setActive` says which backends this node checks itself; the
+// others take the state its peers concluded (`adopt`). Undefined (the default) checks all.
+import type { Backend, CheckState, HealthCheckConfig, HealthEvent, HealthTable } from '@ringleader/core';
 import type { Logger } from 'pino';
 import { monotonicNow } from '../../seam.js';
 import type { NodeMetrics } from '../metrics.js';
 import { probe as httpProbe, type ProbeResult, type ProbeSettings, type ProbeTarget } from './probe.js';
+import { DueHeap, firstWindow, nextPhase, nextRound, type Queued, roundOffset } from './schedule.js';
 
 export type CheckSettings = Pick<HealthCheckConfig, 'path' | 'intervalMs' | 'timeoutMs' | 'expectStatus'>;
 
@@ -24,10 +32,14 @@ export interface HealthCheckerOptions {
   /** Clock in ms for the table (default performance.now); must match the data plane's `now`. */
   readonly now?: () => number;
   readonly random?: () => number;
-  /** Fraction of the interval to jitter by, default 0.1 (±10 %). */
+  /** Fraction of the interval to jitter by, default 0.1 (±5 % around each round's anchor). */
   readonly jitter?: number;
   /** How often lapsed ejections are swept and reported, default 250 ms. */
   readonly tickMs?: number;
+  /** Checks in flight at once, default 256. */
+  readonly maxConcurrent?: number;
+  /** One wake-up launches the checks due within this many ms, default 10. */
+  readonly batchMs?: number;
   readonly metrics?: NodeMetrics;
   readonly logger?: Logger;
   /** Its figures are forgotten when a backend comes back, so least-response-time probes it afresh. */
@@ -36,16 +48,21 @@ export interface HealthCheckerOptions {
   readonly probe?: (target: ProbeTarget, cfg: ProbeSettings) => Promise<ProbeResult>;
 }
 
-/** Delay before the next check: interval ± jitter. Pure. */
-export function nextCheckDelay(intervalMs: number, jitter: number, random: () => number): number {
-  return Math.max(1, Math.round(intervalMs * (1 - jitter + 2 * jitter * random())));
-}
+export const DEFAULT_MAX_CONCURRENT_CHECKS = 256;
 
-class Entry {
+class Entry implements Queued {
   readonly target: ProbeTarget;
-  timer: NodeJS.Timeout | undefined = undefined;
+  due = 0;
+  heapIndex = -1;
+  /** Where this backend's rounds sit in the interval (ms on the checker's clock). */
+  anchor = 0;
+  round = 0;
   running = false;
   stopped = false;
+  /** Checked by this node (shared checking may give it to peers). */
+  active = true;
+  /** Its state comes from this node's own checks since it became active (publishable). */
+  ownVerdict = false;
 
   constructor(target: ProbeTarget) {
     this.target = target;
@@ -59,15 +76,30 @@ export class HealthChecker {
   readonly #random: () => number;
   readonly #jitter: number;
   readonly #tickMs: number;
+  readonly #maxConcurrent: number;
+  readonly #batchMs: number;
   readonly #metrics: NodeMetrics | undefined;
   readonly #log: Logger | undefined;
   readonly #load: { forget(id: string): void } | undefined;
   readonly #probe: (target: ProbeTarget, cfg: ProbeSettings) => Promise<ProbeResult>;
   readonly #entries = new Map<string, Entry>();
+  readonly #heap = new DueHeap<Entry>();
   readonly #transitionListeners = new Set<(e: HealthEvent) => void>();
   readonly #checkListeners = new Set<(id: string, r: ProbeResult) => void>();
+  readonly #verdictListeners = new Set<() => void>();
+  readonly #backendListeners = new Set<() => void>();
+  #active: ((id: string) => boolean) | undefined;
+  #phase = 0;
+  #inFlight = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt = Number.POSITIVE_INFINITY;
   #ticker: NodeJS.Timeout | undefined;
   #started = false;
+  readonly #pumpNow = (): void => {
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    this.#pump();
+  };
 
   constructor(o: HealthCheckerOptions) {
     this.#table = o.table;
@@ -76,6 +108,8 @@ export class HealthChecker {
     this.#random = o.random ?? Math.random;
     this.#jitter = o.jitter ?? 0.1;
     this.#tickMs = o.tickMs ?? 250;
+    this.#maxConcurrent = Math.max(1, o.maxConcurrent ?? DEFAULT_MAX_CONCURRENT_CHECKS);
+    this.#batchMs = o.batchMs ?? 10;
     this.#metrics = o.metrics;
     this.#log = o.logger;
     this.#load = o.load;
@@ -94,9 +128,33 @@ export class HealthChecker {
     return () => this.#checkListeners.delete(fn);
   }
 
-  /** Ids currently under active check. */
+  /** Called when this node's own verdicts change (what `forEachVerdict` walks). */
+  onVerdictChange(fn: () => void): () => void {
+    this.#verdictListeners.add(fn);
+    return () => this.#verdictListeners.delete(fn);
+  }
+
+  /** Called after each `setBackends` (shared checking merges peers' states for new ones). */
+  onBackends(fn: () => void): () => void {
+    this.#backendListeners.add(fn);
+    return () => this.#backendListeners.delete(fn);
+  }
+
+  /** Ids this node checks itself. */
   get checking(): string[] {
-    return [...this.#entries.keys()];
+    const out: string[] = [];
+    for (const [id, e] of this.#entries) if (e.active) out.push(id);
+    return out;
+  }
+
+  /** Checks in flight now (never above maxConcurrent). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Every backend known, active or not. */
+  get backendIds(): IterableIterator<string> {
+    return this.#entries.keys();
   }
 
   /**
@@ -114,30 +172,83 @@ export class HealthChecker {
       }
     }
     this.#table.sync(next.keys());
+    const fresh: Entry[] = [];
     for (const b of backends) {
       if (this.#entries.has(b.id)) continue;
       const e = new Entry({ id: b.id, host: b.host, port: b.port });
+      e.active = this.#active?.(b.id) ?? true;
       this.#entries.set(b.id, e);
       this.#metrics?.backend(b.id).healthy.set(this.#table.isUp(b.id) ? 1 : 0);
-      if (this.#started) this.#schedule(e, this.#firstDelay());
+      if (e.active) fresh.push(e);
+    }
+    if (this.#started) this.#enqueueFirst(fresh);
+    for (const fn of this.#backendListeners) this.#safely(fn);
+  }
+
+  /**
+   * Which backends this node checks itself (shared checking); undefined: all of them. A backend
+   * that becomes active is first checked within its spread window; one that stops being
+   * active keeps its state until peers' verdicts arrive (`adopt`).
+   */
+  setActive(active: ((id: string) => boolean) | undefined): void {
+    this.#active = active;
+    const fresh: Entry[] = [];
+    let changed = false;
+    for (const [id, e] of this.#entries) {
+      const want = active?.(id) ?? true;
+      if (want === e.active) continue;
+      e.active = want;
+      e.ownVerdict = false;
+      changed = true;
+      if (!want) this.#heap.remove(e);
+      else if (!e.running) fresh.push(e);
+    }
+    if (this.#started) this.#enqueueFirst(fresh);
+    if (changed) this.#verdictsChanged();
+  }
+
+  isActive(id: string): boolean {
+    return this.#entries.get(id)?.active ?? false;
+  }
+
+  /** This node's own verdicts: the backends it checks and has checked since, for publication. */
+  forEachVerdict(visit: (id: string, state: 'up' | 'down') => void): void {
+    for (const [id, e] of this.#entries) {
+      if (!e.active || !e.ownVerdict) continue;
+      const state = this.#table.checkState(id);
+      if (state !== 'unknown') visit(id, state);
     }
   }
 
-  /** New check settings (config change): pending checks are rescheduled on the new interval. */
+  /**
+   * A check state concluded by the peers that check `id` (shared checking). Ignored for a
+   * backend this node checks itself: its own checks are what its own path to it proves.
+   */
+  adopt(id: string, state: CheckState, reason: string): HealthEvent | undefined {
+    const e = this.#entries.get(id);
+    if (e === undefined || e.active) return undefined;
+    const ev = this.#table.adoptCheck(id, state, this.#now(), reason);
+    if (ev !== undefined) this.#emit(ev);
+    return ev;
+  }
+
+  /** New check settings (config change): a new interval re-spreads every backend's rounds. */
   configure(cfg: CheckSettings): void {
+    const respread = cfg.intervalMs !== this.#cfg.intervalMs;
     this.#cfg = cfg;
-    if (!this.#started) return;
-    for (const e of this.#entries.values()) {
-      if (e.running) continue;
-      clearTimeout(e.timer);
-      this.#schedule(e, this.#firstDelay());
-    }
+    if (!this.#started || !respread) return;
+    this.#heap.clear();
+    const all: Entry[] = [];
+    for (const e of this.#entries.values()) if (e.active) all.push(e);
+    this.#enqueueFirst(all);
   }
 
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    for (const e of this.#entries.values()) this.#schedule(e, this.#firstDelay());
+    const all: Entry[] = [];
+    for (const e of this.#entries.values()) if (e.active) all.push(e);
+    this.#enqueueFirst(all);
     this.#ticker = setInterval(() => {
       for (const ev of this.#table.tick(this.#now())) this.#emit(ev);
     }, this.#tickMs);
@@ -148,7 +259,10 @@ export class HealthChecker {
     this.#started = false;
     clearInterval(this.#ticker);
     this.#ticker = undefined;
-    for (const e of this.#entries.values()) clearTimeout(e.timer);
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    this.#heap.clear();
   }
 
   // ------------------------------------------------ passive feed (the data plane's PassiveHealthFeed)
@@ -163,19 +277,48 @@ export class HealthChecker {
   }
 
   // ------------------------------------------------ internals
-  #firstDelay(): number {
-    return Math.round(this.#random() * this.#jitter * this.#cfg.intervalMs);
+  /** Anchors a batch of backends across the window a batch of its size is spread over. */
+  #enqueueFirst(batch: readonly Entry[]): void {
+    if (batch.length === 0) return;
+    const now = this.#now();
+    const window = firstWindow(this.#cfg.intervalMs, this.#jitter, batch.length);
+    for (const e of batch) {
+      e.anchor = now + Math.round(window * this.#phase);
+      this.#phase = nextPhase(this.#phase);
+      e.round = 0;
+      e.due = e.anchor;
+      if (!e.running) this.#heap.push(e);
+    }
+    this.#pump();
   }
 
-  #schedule(e: Entry, delay: number): void {
-    if (e.stopped || !this.#started) return;
-    e.timer = setTimeout(() => void this.#run(e), delay);
-    e.timer.unref();
+  /** Launches what is due (up to the concurrency bound), then sleeps until the next due time. */
+  #pump(): void {
+    if (!this.#started) return;
+    const horizon = this.#now() + this.#batchMs;
+    while (this.#inFlight < this.#maxConcurrent) {
+      const top = this.#heap.peek();
+      if (top === undefined || top.due > horizon) break;
+      this.#heap.remove(top);
+      void this.#run(top);
+    }
+    this.#arm();
+  }
+
+  #arm(): void {
+    // At the bound, the next finishing check pumps again.
+    if (this.#inFlight >= this.#maxConcurrent) return;
+    const top = this.#heap.peek();
+    if (top === undefined || top.due >= this.#timerAt) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = top.due;
+    this.#timer = setTimeout(this.#pumpNow, Math.max(0, top.due - this.#now()));
+    this.#timer.unref();
   }
 
   async #run(e: Entry): Promise<void> {
-    if (e.stopped || e.running) return;
     e.running = true;
+    this.#inFlight++;
     let result: ProbeResult;
     try {
       result = await this.#probe(e.target, this.#cfg);
@@ -183,16 +326,41 @@ export class HealthChecker {
       result = { passed: false, detail: (err as Error).message, latencyMs: 0 };
     }
     e.running = false;
-    if (e.stopped || this.#entries.get(e.target.id) !== e) return; // removed while checking
-    const ev = this.#table.recordCheck(e.target.id, result.passed, this.#now(), result.detail);
+    this.#inFlight--;
+    if (!e.stopped && e.active && this.#entries.get(e.target.id) === e) this.#record(e, result);
+    this.#pump();
+  }
+
+  #record(e: Entry, result: ProbeResult): void {
+    const now = this.#now();
+    const ev = this.#table.recordCheck(e.target.id, result.passed, now, result.detail);
+    const first = !e.ownVerdict;
+    e.ownVerdict = true;
     for (const fn of this.#checkListeners) fn(e.target.id, result);
     if (ev !== undefined) this.#emit(ev);
-    this.#schedule(e, nextCheckDelay(this.#cfg.intervalMs, this.#jitter, this.#random));
+    if (first || ev !== undefined) this.#verdictsChanged();
+    if (!this.#started || e.stopped || !e.active) return; // a listener may have changed that
+    const offset = roundOffset(this.#cfg.intervalMs, this.#jitter, this.#random);
+    e.round = nextRound(e.anchor, this.#cfg.intervalMs, e.round, now, offset);
+    e.due = e.anchor + e.round * this.#cfg.intervalMs + offset;
+    this.#heap.push(e);
   }
 
   #stopEntry(e: Entry): void {
     e.stopped = true;
-    clearTimeout(e.timer);
+    this.#heap.remove(e);
+  }
+
+  #verdictsChanged(): void {
+    for (const fn of this.#verdictListeners) this.#safely(fn);
+  }
+
+  #safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#log?.error({ err }, 'health listener failed');
+    }
   }
 
   #emit(ev: HealthEvent): void {
