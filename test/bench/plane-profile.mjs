@@ -15,17 +15,6 @@ import { startBackends } from './proxies.mjs';
 import { cpuSeconds, firstLine, fmt, makeTempDir, parseArgs, pin, spawnPinned } from './util.mjs';
 
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));
-const o = parseArgs(process.argv.slice(2), {
-  engines: 'reply-from,undici',
-  seconds: 6,
-  rounds: 2,
-  warmup: 2,
-  connections: 50,
-  profile: 0,
-  top: 25,
-  close: 0,
-});
-const engines = o.engines.split(',').map((e) => e.trim());
 
 /** Self time per function (and per source file) of a .cpuprofile, biggest first. */
 export function summarise(profile, top) {
@@ -58,6 +47,17 @@ export function summarise(profile, top) {
 }
 
 async function main() {
+  const o = parseArgs(process.argv.slice(2), {
+    engines: 'reply-from,undici',
+    seconds: 6,
+    rounds: 2,
+    warmup: 2,
+    connections: 50,
+    profile: 0,
+    top: 25,
+    close: 0,
+  });
+  const engines = o.engines.split(',').map((e) => e.trim());
   pin(process.pid, '0');
   const backends = await startBackends(4, '0');
   const ports = backends.map((b) => b.port).join(',');

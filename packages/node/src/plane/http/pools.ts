@@ -1,6 +1,7 @@
-// One keep-alive undici Pool per upstream origin (backend or leader), handed to reply-from as
-// its `undici` option: reply-from accepts any object with `request(opts, cb)` and passes the
-// origin of the URL `getUpstream` returned, so routing stays ours and connections stay pooled.
+// One keep-alive undici Pool per upstream origin (backend or leader), shared by both engines:
+// the reply-from engine hands this object to reply-from as its `undici` option (reply-from
+// accepts any object with `request(opts, cb)` and passes the origin of the URL `getUpstream`
+// returned), the undici engine calls `dispatch` — so routing stays ours and connections pooled.
 //
 // Lifecycle: `retain(origins)` is called when the routing snapshot changes; pools of origins no
 // longer wanted are closed with `Pool.close()`, which lets queued and in-flight requests finish
@@ -12,7 +13,8 @@
 // it is stamped with, and is aborted with code RL_LEASE_LOST when that permit is void. The gate
 // is checked when a request arrives; a resignation, or a process freeze (SIGSTOP, long GC, VM
 // pause), between that check and the write would otherwise let a deposed leader send an
-// admitted request, stamped with its old epoch, after a new leader's.
+// admitted request, stamped with its old epoch, after a new leader's. (The undici engine's
+// handler, forward.ts, asks the same guard in its own onRequestStart.)
 
 import { DecoratorHandler, type Dispatcher, Pool } from 'undici';
 import type { NodeErrorCode } from '../../errors.js';
