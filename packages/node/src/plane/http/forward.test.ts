@@ -46,7 +46,12 @@ function rig(opts: { guard?: (epoch: string | undefined, hop: boolean) => boolea
 describe('Forward', () => {
   it('asks the write-time guard with the epoch it carries, and aborts RL_LEASE_LOST when the permit is void', () => {
     const seen: Array<[string | undefined, boolean]> = [];
-    const r = rig({ guard: (e, hop) => (seen.push([e, hop]), false) });
+    const r = rig({
+      guard: (e, hop) => {
+        seen.push([e, hop]);
+        return false;
+      },
+    });
     r.f.onRequestStart(r.controller);
     expect(seen).toEqual([['7', false]]);
     expect(r.aborts.map((a) => a.code)).toEqual(['RL_LEASE_LOST']);
