@@ -40,6 +40,27 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // The engine matrix: the suites that exercise the proxy path end to end run once more
+        // on the other engine (proxy.engine; the `integration` project runs the default). The
+        // launcher hands RINGLEADER_PROXY_ENGINE to every node it starts, and the in-process
+        // planes of dataplane-helpers.ts read it. After the other projects, so it never
+        // competes with them for the two cores.
+        extends: true,
+        test: {
+          name: 'engine-reply-from',
+          include: [
+            'test/integration/dataplane-*.test.ts',
+            'test/e2e/**/*.test.ts',
+            'test/hostile/**/*.test.ts',
+          ],
+          env: { RINGLEADER_PROXY_ENGINE: 'reply-from' },
+          sequence: { groupOrder: 1 },
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
     reporters: ['default', './test/support/count-reporter.ts'],
   },

@@ -14,11 +14,11 @@ const FIXED_RATE = fileURLToPath(new URL('fixed-rate.mjs', import.meta.url));
 const AUTOCANNON = fileURLToPath(new URL('../../node_modules/autocannon/autocannon.js', import.meta.url));
 
 // wrk Lua: 1000 prebuilt requests cycled; done() prints one JSON line with µs percentiles.
-const WRK_LUA = `
+const wrkLua = (close) => `
 local reqs = {}
 local n = 0
 init = function(args)
-  for i = 1, 1000 do reqs[i] = wrk.format("GET", "/bench", { ["x-user-id"] = "user-" .. i }) end
+  for i = 1, 1000 do reqs[i] = wrk.format("GET", "/bench", { ["x-user-id"] = "user-" .. i${close ? ', ["Connection"] = "close"' : ''} }) end
 end
 request = function() n = n % 1000 + 1; return reqs[n] end
 done = function(summary, latency, requests)
@@ -29,13 +29,16 @@ done = function(summary, latency, requests)
 end
 `;
 
-let luaFile;
-function wrkScript() {
-  if (!luaFile) {
-    luaFile = join(makeTempDir('wrk'), 'bench.lua');
-    writeFileSync(luaFile, WRK_LUA);
+const luaFiles = new Map();
+/** The wrk script; with `close`, every request says `Connection: close` (a new connection each). */
+function wrkScript(close = false) {
+  let f = luaFiles.get(close);
+  if (!f) {
+    f = join(makeTempDir('wrk'), close ? 'bench-close.lua' : 'bench.lua');
+    writeFileSync(f, wrkLua(close));
+    luaFiles.set(close, f);
   }
-  return luaFile;
+  return f;
 }
 
 /** 'wrk' or 'autocannon' (forced by `prefer`, else wrk when installed). */
@@ -58,10 +61,11 @@ function collect(child) {
 }
 
 /**
- * Saturating run against `url` for `seconds`. Resolves with
- * { rps, requests, errors, non2xx, latencyUs: { p50, p90, p99, p999, max }, tool }.
+ * Saturating run against `url` for `seconds`; `close`: a new connection per request (wrk only).
+ * Resolves with { rps, requests, errors, non2xx, latencyUs: { p50, p90, p99, p999, max }, tool }.
  */
-export async function closedLoop({ tool, url, seconds, connections, cpu }) {
+export async function closedLoop({ tool, url, seconds, connections, cpu, close = false }) {
+  if (close && tool !== 'wrk') throw new Error('a new connection per request needs wrk');
   if (tool === 'wrk') {
     const child = spawnPinned(cpu, 'wrk', [
       '-t1',
@@ -70,7 +74,7 @@ export async function closedLoop({ tool, url, seconds, connections, cpu }) {
       '--timeout',
       '5s',
       '-s',
-      wrkScript(),
+      wrkScript(close),
       url,
     ]);
     const { out, err, how } = await collect(child);

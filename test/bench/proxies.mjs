@@ -182,9 +182,16 @@ const HASH = 'header:x-user-id';
  * A one-node ringleader cluster (one ZooKeeper server, which inherits the caller's pinning)
  * over `backends`, the node moved to `cpu`. Every feature at its default: active health
  * checks (2 s), passive ejection, retries (2), Prometheus metrics, x-ringleader-epoch.
+ * `engine` sets proxy.engine (undefined: the node's default).
  */
-export async function startRingleader(backends, cpu) {
-  const c = await startLocalCluster({ zkServers: 1, nodes: 1, backends: 0, policy: 'round-robin' });
+export async function startRingleader(backends, cpu, { engine } = {}) {
+  const c = await startLocalCluster({
+    zkServers: 1,
+    nodes: 1,
+    backends: 0,
+    policy: 'round-robin',
+    ...(engine ? { nodeEnv: { RINGLEADER_PROXY_ENGINE: engine } } : {}),
+  });
   try {
     for (const b of backends) await c.admin.addBackend(b.id, { host: '127.0.0.1', port: b.port, weight: 1 });
     await c.waitForBackends(
@@ -214,6 +221,7 @@ export async function startRingleader(backends, cpu) {
     };
     return {
       name: 'ringleader',
+      engine: engine ?? null,
       url: node.proxyUrl,
       pids: () => [node.pid],
       setPolicy,

@@ -1,10 +1,14 @@
 // Proxy throughput and latency, in one run, on one machine:
 //   direct to one backend (the limit) · bare @fastify/http-proxy (one upstream) · ringleader
-//   (one node, every feature on) with each policy over 4 backends · HAProxy and nginx when
-//   installed (round-robin over the same 4 backends, upstream keep-alive).
+//   (one node, every feature on) with each policy over 4 backends, on its default engine
+//   (undici dispatch), and round-robin once more on the reply-from engine (a second one-node
+//   cluster) · HAProxy and nginx when installed (round-robin over the same 4 backends,
+//   upstream keep-alive).
 // Each proxy is pinned to the proxy core; the load generator, the 4 backends, ZooKeeper and
-// this script share the load core. Then latency at half of the bare proxy's maximum, open
-// loop (fixed-rate.mjs), for direct, bare, ringleader (round-robin) and HAProxy.
+// this script share the load core. Then a new connection per request (`Connection: close`,
+// as HTTP/1.0 clients, health checkers and scripts do) for the proxies, and latency at half
+// of the bare proxy's maximum, open loop (fixed-rate.mjs), for direct, bare, ringleader
+// (round-robin) and HAProxy.
 // A report, not a test: figures, ratios and pass/miss beside the targets.
 
 import { cpus } from 'node:os';
@@ -20,13 +24,24 @@ import {
 } from './proxies.mjs';
 import { cpuSeconds, fmt, hasTaskset, load, pin, runQueueSeconds, sleep } from './util.mjs';
 
-export const PROXY_TARGETS = { throughputVsBare: 0.9, p99OverheadMs: 1 };
+export const PROXY_TARGETS = {
+  throughputVsBare: 0.9,
+  p99OverheadMs: 1,
+  // HAProxy's CPU per request ÷ ringleader's (round-robin, every feature on), and its stretch.
+  cpuVsHaproxy: 0.45,
+  cpuVsHaproxyStretch: 0.6,
+  // ringleader's req/s ÷ HAProxy's with a new connection per request.
+  newConnectionVsHaproxy: 0.5,
+};
+/** Concurrent clients of the new-connection part (the issue measured `ab -c 20`). */
+const NEW_CONNECTION_CLIENTS = 20;
 
 /** One saturating slice of `seconds`, with live figures every 2 s. */
-async function measure(o, kase, backends, seconds, tag) {
+async function measure(o, kase, backends, seconds, tag, close = false) {
   const { tool, connections, loadCpu } = o;
   const url = `${kase.url}/bench`;
-  console.log(`▶ ${tag} ${kase.label}: ${seconds} s, ${connections} connections (${tool})`);
+  const how = close ? 'a new connection per request' : 'keep-alive';
+  console.log(`▶ ${tag} ${kase.label}: ${seconds} s, ${connections} connections, ${how} (${tool})`);
   const pids = kase.pids();
   let lastCounts = await backendCounts(backends);
   const firstCounts = lastCounts;
@@ -49,7 +64,7 @@ async function measure(o, kase, backends, seconds, tag) {
   }, 2000);
   let r;
   try {
-    r = await closedLoop({ tool, url, seconds, connections, cpu: loadCpu });
+    r = await closedLoop({ tool, url, seconds, connections, cpu: loadCpu, close });
   } finally {
     clearInterval(timer);
   }
@@ -127,17 +142,29 @@ export async function runProxyBench(o) {
       toStop.push(p);
       others.push({ key: p.name.toLowerCase(), label: p.name, version: p.version, url: p.url, pids: p.pids });
     }
-    console.log('starting a one-node ringleader cluster (ZooKeeper + node) …');
-    const rl = await startRingleader(backends, proxyCpu);
+    console.log('starting two one-node ringleader clusters (ZooKeeper + node), one per engine …');
+    const rl = await startRingleader(backends, proxyCpu, { engine: 'undici' });
     toStop.push(rl);
+    const rlRf = await startRingleader(backends, proxyCpu, { engine: 'reply-from' });
+    toStop.push(rlRf);
+    await rlRf.setPolicy('round-robin');
     const rlCase = (policy) => ({
       key: `ringleader:${policy}`,
       label: `ringleader ${policy}`,
       policy,
+      engine: 'undici',
       url: rl.url,
       pids: rl.pids,
     });
-    const cases = [direct, bareCase, ...others, ...RINGLEADER_POLICIES.map(rlCase)];
+    // No `policy`: it never changes (and is not one of the policy rows the targets judge).
+    const rfCase = {
+      key: 'ringleader-reply-from:round-robin',
+      label: 'ringleader round-robin, reply-from engine',
+      engine: 'reply-from',
+      url: rlRf.url,
+      pids: rlRf.pids,
+    };
+    const cases = [direct, bareCase, ...others, ...RINGLEADER_POLICIES.map(rlCase), rfCase];
     let current;
     const prepare = async (k) => {
       if (k.policy && k.policy !== current) {
@@ -180,9 +207,36 @@ export async function runProxyBench(o) {
         label: k.label,
         version: k.version ?? null,
         policy: k.policy ?? null,
+        engine: k.engine ?? null,
         ...best,
         medianRps: median(all.map((x) => x.rps)),
         rounds: all,
+      };
+    });
+
+    // ---- a new connection per request: the accept path and per-connection state
+    const connCases = [bareCase, ...others, rlCase('round-robin'), rfCase];
+    const connOpts = { ...opts, connections: NEW_CONNECTION_CLIENTS };
+    console.log(
+      `\nnew connection per request: ${connCases.length} cases × ${rounds} rounds of ${slice} s, ` +
+        `${NEW_CONNECTION_CLIENTS} clients, every request with Connection: close (best round kept)`,
+    );
+    const connSlices = new Map(connCases.map((k) => [k.key, []]));
+    for (let r = 1; r <= rounds; r++) {
+      for (const k of connCases) {
+        await prepare(k);
+        connSlices.get(k.key).push(await measure(connOpts, k, backends, slice, `[${r}/${rounds}]`, true));
+      }
+    }
+    const connRows = connCases.map((k) => {
+      const all = connSlices.get(k.key);
+      const best = all.reduce((a, b) => (b.rps > a.rps ? b : a));
+      return {
+        key: k.key,
+        label: k.label,
+        engine: k.engine ?? null,
+        ...best,
+        medianRps: median(all.map((x) => x.rps)),
       };
     });
 
@@ -243,7 +297,21 @@ export async function runProxyBench(o) {
       };
     });
     await sleep(100);
-    return analyse({ rows, half, rate, bareRps, tool, notes, skipped, o, rounds, slice, loadCpu, proxyCpu });
+    return analyse({
+      rows,
+      connRows,
+      half,
+      rate,
+      bareRps,
+      tool,
+      notes,
+      skipped,
+      o,
+      rounds,
+      slice,
+      loadCpu,
+      proxyCpu,
+    });
   } finally {
     console.log('\nstopping proxies, backends and the ringleader cluster …');
     for (const p of toStop.reverse()) await p.stop().catch(() => {});
@@ -251,10 +319,27 @@ export async function runProxyBench(o) {
   }
 }
 
-function analyse({ rows, half, rate, bareRps, tool, notes, skipped, o, rounds, slice, loadCpu, proxyCpu }) {
+function analyse({
+  rows,
+  connRows,
+  half,
+  rate,
+  bareRps,
+  tool,
+  notes,
+  skipped,
+  o,
+  rounds,
+  slice,
+  loadCpu,
+  proxyCpu,
+}) {
   const hap = rows.find((r) => r.key === 'haproxy');
   const bareCpu = rows.find((r) => r.key === 'bare')?.proxyCpuUsPerReq;
   for (const r of rows) {
+    // HAProxy's CPU per request over this proxy's: the share of HAProxy's efficiency reached.
+    r.cpuVsHaproxy =
+      hap?.proxyCpuUsPerReq && r.proxyCpuUsPerReq ? hap.proxyCpuUsPerReq / r.proxyCpuUsPerReq : null;
     r.vsBare = r.rps / bareRps;
     r.cpuVsBare = bareCpu && r.proxyCpuUsPerReq ? r.proxyCpuUsPerReq / bareCpu : null;
     // What one whole core would serve at this CPU cost per request (1 / CPU per request).
@@ -267,6 +352,16 @@ function analyse({ rows, half, rate, bareRps, tool, notes, skipped, o, rounds, s
   const direct = half.find((h) => h.key === 'direct');
   for (const h of half) h.p99OverheadMs = direct ? (h.latencyUs.p99 - direct.latencyUs.p99) / 1000 : null;
   const rlHalf = half.find((h) => h.key === 'ringleader:round-robin');
+  const hapConn = connRows.find((r) => r.key === 'haproxy');
+  for (const r of connRows) {
+    r.vsHaproxy = hapConn ? r.rps / hapConn.rps : null;
+    r.cpuVsHaproxy =
+      hapConn?.proxyCpuUsPerReq && r.proxyCpuUsPerReq ? hapConn.proxyCpuUsPerReq / r.proxyCpuUsPerReq : null;
+  }
+  const rr = rows.find((r) => r.key === 'ringleader:round-robin');
+  const rf = rows.find((r) => r.key === 'ringleader-reply-from:round-robin');
+  const rrConn = connRows.find((r) => r.key === 'ringleader:round-robin');
+  const rfConn = connRows.find((r) => r.key === 'ringleader-reply-from:round-robin');
   const rlRows = rows.filter((r) => r.policy);
   const worst = rlRows.reduce((a, r) => (a === undefined || r.vsBare < a.vsBare ? r : a), undefined);
   return {
@@ -304,7 +399,23 @@ function analyse({ rows, half, rate, bareRps, tool, notes, skipped, o, rounds, s
         ms: rlHalf?.p99OverheadMs ?? null,
         pass: rlHalf ? rlHalf.p99OverheadMs <= PROXY_TARGETS.p99OverheadMs : null,
       },
+      cpuVsHaproxy: {
+        target: `HAProxy's CPU per request ÷ ringleader's (round-robin) ≥ ${PROXY_TARGETS.cpuVsHaproxy} (stretch ${PROXY_TARGETS.cpuVsHaproxyStretch})`,
+        ratio: rr?.cpuVsHaproxy ?? null,
+        replyFromRatio: rf?.cpuVsHaproxy ?? null,
+        engineCpuRatio:
+          rr?.proxyCpuUsPerReq && rf?.proxyCpuUsPerReq ? rr.proxyCpuUsPerReq / rf.proxyCpuUsPerReq : null,
+        pass: rr?.cpuVsHaproxy != null ? rr.cpuVsHaproxy >= PROXY_TARGETS.cpuVsHaproxy : null,
+        stretch: rr?.cpuVsHaproxy != null ? rr.cpuVsHaproxy >= PROXY_TARGETS.cpuVsHaproxyStretch : null,
+      },
+      newConnection: {
+        target: `≥ ${PROXY_TARGETS.newConnectionVsHaproxy} × HAProxy's req/s, a new connection per request`,
+        ratio: rrConn?.vsHaproxy ?? null,
+        replyFromRatio: rfConn?.vsHaproxy ?? null,
+        pass: rrConn?.vsHaproxy != null ? rrConn.vsHaproxy >= PROXY_TARGETS.newConnectionVsHaproxy : null,
+      },
     },
+    newConnection: { clients: NEW_CONNECTION_CLIENTS, rows: connRows },
   };
 }
 
@@ -323,6 +434,7 @@ export function proxyTables(r) {
       'proxy CPU %',
       'waited %',
       'CPU µs/req',
+      'HAProxy CPU ÷',
       'req per CPU-s',
       '× bare per CPU-s',
       'spread %',
@@ -340,6 +452,7 @@ export function proxyTables(r) {
       fmt.int(x.proxyCpuPct),
       fmt.int(x.proxyWaitPct),
       fmt.f1(x.proxyCpuUsPerReq),
+      fmt.ratio(x.cpuVsHaproxy),
       fmt.int(x.capacityRps),
       fmt.ratio(x.capacityVsBare),
       x.spread.join('/'),
@@ -380,5 +493,35 @@ export function proxyTables(r) {
         : '',
     ]),
   };
-  return [through, half];
+  const nc = r.newConnection;
+  const conn = nc && {
+    title: `A new connection per request (Connection: close, ${nc.clients} clients, best of ${r.setup.rounds} rounds)`,
+    header: [
+      'proxy',
+      'req/s',
+      'median req/s',
+      'p50 ms',
+      'p99 ms',
+      '× HAProxy',
+      'CPU µs/req',
+      'HAProxy CPU ÷',
+      'errors',
+      'target',
+    ],
+    rows: nc.rows.map((x) => [
+      x.label,
+      fmt.int(x.rps),
+      fmt.int(x.medianRps),
+      fmt.ms(x.latencyUs.p50),
+      fmt.ms(x.latencyUs.p99),
+      fmt.ratio(x.vsHaproxy),
+      fmt.f1(x.proxyCpuUsPerReq),
+      fmt.ratio(x.cpuVsHaproxy),
+      String(x.errors + x.non2xx),
+      x.key === 'ringleader:round-robin' && x.vsHaproxy != null
+        ? `≥ ${PROXY_TARGETS.newConnectionVsHaproxy}× HAProxy: ${x.vsHaproxy >= PROXY_TARGETS.newConnectionVsHaproxy ? 'pass' : 'miss'}`
+        : '',
+    ]),
+  };
+  return conn ? [through, conn, half] : [through, half];
 }

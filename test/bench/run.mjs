@@ -356,6 +356,22 @@ if (proxyR) {
     `${fmt.f2(o.ms)} ms${p99Beside(proxyR)}${when(proxyR)}`,
     status(o.pass),
   ]);
+  const c = proxyR.targets.cpuVsHaproxy;
+  if (c)
+    rows.push([
+      "HAProxy's CPU per request ÷ ringleader's (round-robin, every feature on)",
+      '≥ 0.45 (stretch 0.6)',
+      `${fmt.f2(c.ratio)} (reply-from engine ${fmt.f2(c.replyFromRatio)}; undici ÷ reply-from CPU ${fmt.f2(c.engineCpuRatio)})${when(proxyR)}`,
+      status(c.pass),
+    ]);
+  const n = proxyR.targets.newConnection;
+  if (n)
+    rows.push([
+      'ringleader req/s with a new connection per request (Connection: close)',
+      '≥ 0.5 × HAProxy',
+      `${fmt.f2(n.ratio)} × (reply-from engine ${fmt.f2(n.replyFromRatio)} ×)${when(proxyR)}`,
+      status(n.pass),
+    ]);
 }
 if (tcpR?.targets.pass !== null && tcpR?.targets.pass !== undefined) {
   const t = tcpR.targets;

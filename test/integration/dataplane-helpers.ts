@@ -78,6 +78,15 @@ export interface Plane {
   snapshot(): RoutingSnapshot;
 }
 
+/** The engine the test run asks for (RINGLEADER_PROXY_ENGINE), checked; undefined: the default. */
+export function matrixEngine(): DataPlaneOptions['engine'] {
+  const e = process.env.RINGLEADER_PROXY_ENGINE;
+  if (e === undefined || e === '') return undefined;
+  if (e !== 'undici' && e !== 'reply-from')
+    throw new Error(`RINGLEADER_PROXY_ENGINE must be undici | reply-from, got ${JSON.stringify(e)}`);
+  return e;
+}
+
 /** Plane options to override, and the parts of the seam a test drives itself (gate, waiter). */
 export type PlaneOverrides = Partial<Omit<DataPlaneOptions, 'seam'>> & Partial<Omit<Seam, 'snapshot'>>;
 
@@ -104,6 +113,8 @@ export async function startPlane(
   const { gate, permitValid, waitForGateChange, ...over } = overrides;
   const plane = createDataPlane({
     nodeId: 'lb-test',
+    // The engine matrix (vitest.config.ts) runs these suites once per engine.
+    ...(matrixEngine() ? { engine: matrixEngine() } : {}),
     seam: {
       snapshot: () => snap,
       gate: gate ?? (() => serving(7)),

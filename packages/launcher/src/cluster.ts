@@ -183,10 +183,17 @@ function installExitHook(): void {
   });
 }
 
+/**
+ * RINGLEADER_* variables a run may set for every node it starts: a test matrix runs the same
+ * suites once per proxy engine (vitest.config.ts). A node's own env still wins.
+ */
+const INHERITED_NODE_VARS = new Set(['RINGLEADER_PROXY_ENGINE']);
+
 /** Child env: ours, minus inherited RINGLEADER_* (RINGLEADER_ZK means something else to the launcher). */
 function childEnv(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RINGLEADER_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('RINGLEADER_') || INHERITED_NODE_VARS.has(k)) env[k] = v;
   return { ...env, ...extra };
 }
 

@@ -162,6 +162,7 @@ export class RingleaderNode implements NodeView {
     // services): the seam, feeds, retries and connect timeout are each service's own.
     this.#httpBase = {
       nodeId: config.nodeId,
+      engine: config.proxy.engine,
       exposeBackendHeader: config.exposeBackendHeader,
       trustedProxies: config.trustedProxies,
       timeouts: config.timeouts,

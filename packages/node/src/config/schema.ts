@@ -268,6 +268,8 @@ export const NODE_CONFIG_SCHEMA = z.strictObject({
   zookeeper,
   proxy: section({
     listen: leaf({ env: 'RINGLEADER_PROXY_LISTEN' }, listen('0.0.0.0:8080')),
+    /** What sends each request upstream (plane/http/engine.ts); both pass every suite. */
+    engine: leaf({ env: 'RINGLEADER_PROXY_ENGINE' }, oneOf(['undici', 'reply-from']).default('undici')),
     tls: optionalSection({
       keyFile: leaf({ env: 'RINGLEADER_TLS_KEY_FILE' }, str({ form: 'a PEM file path' })),
       certFile: leaf({ env: 'RINGLEADER_TLS_CERT_FILE' }, str({ form: 'a PEM file path' })),

@@ -4,6 +4,7 @@ import type { RoutingSnapshot } from '@ringleader/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { DataPlaneStats, LoadFeed, PassiveHealthFeed, PlaneMetrics, Seam } from '../seam.js';
+import type { EngineName } from './http/engine.js';
 
 export interface DataPlaneTimeouts {
   /** TCP connect to a backend, per attempt; a timeout counts as a connect failure (retried). */
@@ -49,6 +50,8 @@ export interface DataPlaneOptions {
   /** Opt-in access log: one line per finished request, written through a buffered destination. */
   readonly accessLog?: Logger;
   readonly metrics: PlaneMetrics;
+  /** What sends each attempt upstream (proxy.engine; default undici's dispatch: http/engine.ts). */
+  readonly engine?: EngineName;
   /** Sockets per backend (default 1024); more concurrent requests queue in the pool. */
   readonly maxConnectionsPerBackend?: number;
   /**

@@ -1,5 +1,5 @@
-// Per-request state of the data plane. One object per request holds everything the hooks of
-// reply-from need (it is also the IncomingLike the lazy facts read and the ForwardContext the
+// Per-request state of the data plane. One object per request holds everything the engine's
+// hooks need (it is also the IncomingLike the lazy facts read and the ForwardContext the
 // header rewrite reads), so the request path allocates little beyond it.
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Backend, RequestFacts, RoutingSnapshot } from '@ringleader/core';
@@ -56,9 +56,9 @@ export class Exchange implements ForwardContext {
   /** Backends already tried (and failed) for this request. */
   exclude: Set<string> | undefined = undefined;
   retriesDone = 0;
-  /** The path reply-from forwards (validated by @fastify/http-proxy). */
+  /** The target forwarded upstream (validated by the engine's route). */
   dest = '/';
-  /** The per-request reply-from options copy made by @fastify/http-proxy (mutated per attempt). */
+  /** reply-from engine: the per-request options copy made by @fastify/http-proxy (mutated per attempt). */
   options: ReplyFromOptions | undefined = undefined;
 
   /** The try in progress or the last one; undefined before the first (and after a refusal). */
@@ -137,13 +137,15 @@ export type AttemptPhase = 'awaiting-headers' | 'streaming' | 'ended';
  */
 export class Attempt {
   readonly target: AttemptTarget;
-  /** performance.now() when the request was handed to reply-from. */
+  /** performance.now() when the request was handed to the engine. */
   readonly start: number;
   /** The attempt's deadline was cut short by the total (requestMs) budget. */
   readonly timeoutIsTotal: boolean;
   phase: AttemptPhase = 'awaiting-headers';
   /** Time to response headers; -1 until they arrive. */
   ttfbMs = -1;
+  /** Set by an engine that can abort the upstream request when the client goes away. */
+  cancel: { cancel(): void } | undefined = undefined;
 
   constructor(target: AttemptTarget, start: number, timeoutIsTotal: boolean) {
     this.target = target;

@@ -1,6 +1,7 @@
-// One keep-alive undici Pool per upstream origin (backend or leader), handed to reply-from as
-// its `undici` option: reply-from accepts any object with `request(opts, cb)` and passes the
-// origin of the URL `getUpstream` returned, so routing stays ours and connections stay pooled.
+// One keep-alive undici Pool per upstream origin (backend or leader), shared by both engines:
+// the reply-from engine hands this object to reply-from as its `undici` option (reply-from
+// accepts any object with `request(opts, cb)` and passes the origin of the URL `getUpstream`
+// returned), the undici engine calls `dispatch` — so routing stays ours and connections pooled.
 //
 // Lifecycle: `retain(origins)` is called when the routing snapshot changes; pools of origins no
 // longer wanted are closed with `Pool.close()`, which lets queued and in-flight requests finish
@@ -12,7 +13,8 @@
 // it is stamped with, and is aborted with code RL_LEASE_LOST when that permit is void. The gate
 // is checked when a request arrives; a resignation, or a process freeze (SIGSTOP, long GC, VM
 // pause), between that check and the write would otherwise let a deposed leader send an
-// admitted request, stamped with its old epoch, after a new leader's.
+// admitted request, stamped with its old epoch, after a new leader's. (The undici engine's
+// handler, forward.ts, asks the same guard in its own onRequestStart.)
 
 import { DecoratorHandler, type Dispatcher, Pool } from 'undici';
 import type { NodeErrorCode } from '../../errors.js';
@@ -96,22 +98,43 @@ export class UpstreamPools {
     return this.#pools.has(origin);
   }
 
+  /** The write-time guard, for engines that ask it themselves (engine-undici.ts). */
+  get guard(): WriteGuard | undefined {
+    return this.#settings.guard;
+  }
+
+  /** Longest silence while streaming a response body. */
+  get bodyIdleMs(): number {
+    return this.#settings.bodyIdleMs;
+  }
+
   /** reply-from's dispatcher entry point. */
   request(opts: RequestOptions & { origin?: string | URL }, cb: RequestCallback): void {
     const origin = String(opts.origin);
-    let pool = this.#pools.get(origin);
-    let oneShot = false;
-    if (pool === undefined) {
-      pool = this.#create(origin);
-      if (this.#wanted.has(origin) && !this.#closed) this.#pools.set(origin, pool);
-      else oneShot = true;
-    }
+    const pool = this.#pools.get(origin) ?? this.#open(origin);
     // reply-from sets bodyTimeout to its `timeout` (our headers deadline); body silence is
     // bounded separately.
     (opts as { bodyTimeout?: number }).bodyTimeout = this.#settings.bodyIdleMs;
     const target = this.#withGuard(pool);
     (target.request as unknown as RequestWithCallback).call(target, opts as RequestOptions, cb);
-    if (oneShot) this.#retire(pool);
+    if (this.#pools.get(origin) !== pool) this.#retire(pool);
+  }
+
+  /**
+   * Dispatches straight to `origin`'s pool (engine-undici.ts). The handler asks the guard
+   * itself, in its onConnect, so no decorator sits between it and the pool.
+   */
+  dispatch(origin: string, opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
+    const pool = this.#pools.get(origin) ?? this.#open(origin);
+    pool.dispatch(opts, handler);
+    if (this.#pools.get(origin) !== pool) this.#retire(pool);
+  }
+
+  /** A pool for an origin with none: kept when wanted, else one-shot (retired after use). */
+  #open(origin: string): Pool {
+    const pool = this.#create(origin);
+    if (this.#wanted.has(origin) && !this.#closed) this.#pools.set(origin, pool);
+    return pool;
   }
 
   /** Keeps (and lazily opens) pools for `origins`; gracefully closes all others. */

@@ -38,3 +38,38 @@ export function checkRequestHead(raw: IncomingMessage, maxHeaderCount: number): 
     return { code: 'RL_BAD_REQUEST', reason: 'bad_request', detail: 'more than one Host header' };
   return undefined;
 }
+
+const SCHEME = /^[a-zA-Z][a-zA-Z\d+.-]*:/;
+
+/**
+ * Whether a request target's path may be forwarded as it is: origin-form only (no scheme, no
+ * `//authority`), percent-escapes that decode, and no `..` segment, also when `\` stands for
+ * `/` or the dots are escaped — the rules @fastify/http-proxy applies, so both engines refuse
+ * the same targets (400). `url` is the raw target; its query is not inspected. O(length).
+ */
+export function forwardablePath(url: string): boolean {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  // Fast path, the common case: an absolute path with nothing to decode and no `..` at all.
+  if (path.charCodeAt(0) === 47 && path.charCodeAt(1) !== 47 && !UNUSUAL.test(path) && !path.includes('..'))
+    return true;
+  return pathRulesHold(path);
+}
+
+const UNUSUAL = /[%\\\t\n\r\0]/;
+
+/** The rules themselves, without the fast path (exported for the test that they agree). */
+export function pathRulesHold(path: string): boolean {
+  const ref = path
+    .replace(/[\t\n\r\0]/g, '')
+    .trimStart()
+    .replaceAll('\\', '/');
+  if (SCHEME.test(ref) || ref.startsWith('//')) return false;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(ref);
+  } catch {
+    return false;
+  }
+  return !decoded.replaceAll('\\', '/').split('/').includes('..');
+}

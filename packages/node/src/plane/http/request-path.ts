@@ -1,5 +1,6 @@
-// The request path: gate → limits → snapshot (read once) → pick → reply-from → on a connect
-// failure, the next backend. Nothing here awaits anything but the backend.
+// The request path: gate → limits → snapshot (read once) → pick → the engine (engine.ts) → on
+// a connect failure, the next backend. Nothing here awaits anything but the backend. This is
+// the engines' AttemptSink: whichever moves the bytes, these rules decide what happens.
 //
 // Accounting: load.onStart when an attempt is dispatched; load.onEnd when the response has been
 // sent completely (so in-flight covers streaming bodies), with the latency measured to the
@@ -17,6 +18,9 @@ import type { DataPlaneOptions, DataPlaneStats } from '../types.js';
 import { failureAnswer } from './answers.js';
 import { ARRIVED, Attempt, type AttemptTarget, type Exchange } from './attempt.js';
 import { LazyBody } from './body.js';
+import { type AttemptSink, DEFAULT_ENGINE, type EngineName, type UpstreamEngine } from './engine.js';
+import { ReplyFromEngine, unfenced } from './engine-reply-from.js';
+import { UndiciEngine } from './engine-undici.js';
 import { type HeaderBag, rewriteRequestHeaders, rewriteResponseHeaders } from './headers.js';
 import { LEASE_LOST, originOf, type UpstreamPools } from './pools.js';
 import { checkRequestHead } from './request-checks.js';
@@ -28,13 +32,15 @@ declare module 'fastify' {
   }
 }
 
-export class ProxyFlow {
+export class ProxyFlow implements AttemptSink {
   readonly #o: DataPlaneOptions;
   readonly #m: PlaneMetrics;
   readonly #log: Logger | undefined;
   readonly #now: () => number;
   readonly pools: UpstreamPools;
   readonly stats: DataPlaneStats;
+  /** What sends each attempt upstream (proxy.engine). */
+  readonly engine: UpstreamEngine;
   #lastSnap: RoutingSnapshot | undefined;
   readonly #originOf = new WeakMap<object, string>();
   readonly #leaderTarget = cachedLeaderTarget();
@@ -48,6 +54,11 @@ export class ProxyFlow {
     this.#now = o.now ?? monotonicNow;
     this.pools = pools;
     this.stats = stats;
+    const name: EngineName = o.engine ?? DEFAULT_ENGINE;
+    this.engine =
+      name === 'reply-from'
+        ? new ReplyFromEngine(this, pools, o.timeouts.headersMs)
+        : new UndiciEngine(this, pools);
   }
 
   /** Reconciles pools with a snapshot (called on swap detection and by DataPlane.onSnapshot). */
@@ -192,18 +203,15 @@ export class ProxyFlow {
     target: AttemptTarget,
   ): void {
     const headersMs = this.#o.timeouts.headersMs;
-    const opts = ex.options!;
     const timeoutIsTotal = remaining < headersMs;
-    opts.timeout = timeoutIsTotal ? Math.floor(remaining) : headersMs;
-    if (ex.hasBody) {
-      ex.body = new LazyBody(request.raw, this.#o.limits.maxBodyBytes);
-      request.body = ex.body;
-    }
+    if (ex.hasBody) ex.body = new LazyBody(request.raw, this.#o.limits.maxBodyBytes);
     ex.attempt = new Attempt(target, performance.now(), timeoutIsTotal);
     try {
-      reply.from(ex.dest, opts as never);
+      this.engine.send(request, reply, ex, timeoutIsTotal ? Math.floor(remaining) : headersMs);
     } catch (err) {
-      // reply-from validates the URL synchronously (path traversal, bad escapes).
+      // Thrown before anything was sent: reply-from validates the URL synchronously (path
+      // traversal, bad escapes), undici its request options; the header rewrite refuses an
+      // unstamped request (RL_UNFENCED).
       this.#endAttempt(ex);
       const status = (err as { statusCode?: number }).statusCode;
       if (status !== undefined && status >= 400 && status < 500) {
@@ -214,33 +222,22 @@ export class ProxyFlow {
     }
   }
 
-  // ---------------------------------------------------------------- reply-from hooks
-  /** reply-from `getUpstream`: the origin chosen for the current attempt. */
-  readonly upstream = (request: FastifyRequest): string => request.rl?.attempt?.origin ?? '';
-
-  readonly requestHeaders = (request: FastifyRequest, headers: HeaderBag): HeaderBag => {
-    const ex = request.rl;
-    const stamp = ex?.stamp;
-    // Only admission sets a stamp, and only admitted requests reach reply-from: a request here
+  // ---------------------------------------------------------------- the engine's hooks (AttemptSink)
+  requestHeaders(ex: Exchange, headers: HeaderBag): HeaderBag {
+    const stamp = ex.stamp;
+    // Only admission sets a stamp, and only admitted requests reach an engine: a request here
     // without one is a defect, and it is stopped rather than sent unfenced.
-    if (ex === null || ex === undefined || stamp === undefined)
-      throw Object.assign(new Error('a request reached the upstream without a serving permit'), {
-        code: 'RL_UNFENCED',
-        statusCode: 503,
-      });
+    if (stamp === undefined) throw unfenced();
     return rewriteRequestHeaders(headers, ex, stamp);
-  };
+  }
 
-  readonly responseHeaders = (headers: HeaderBag, request?: FastifyRequest): HeaderBag => {
-    const ex = request?.rl;
-    if (ex === null || ex === undefined) return headers;
+  responseHeaders(ex: Exchange, headers: HeaderBag): HeaderBag {
     ex.attempt?.headersArrived(performance.now());
     const name = this.#o.exposeBackendHeader && !ex.forwarding ? ex.label : undefined;
     return rewriteResponseHeaders(headers, name);
-  };
+  }
 
-  readonly onError = (reply: FastifyReply, { error }: { error: Error }): void => {
-    const request = reply.request;
+  failed(request: FastifyRequest, reply: FastifyReply, error: Error): void {
     const ex = request.rl;
     if (ex === null) return;
     if (leaseLost(error)) {
@@ -304,7 +301,7 @@ export class ProxyFlow {
     if (answer.limit !== undefined) this.#limit(answer.limit);
     for (const [k, v] of Object.entries(answer.headers ?? {})) reply.header(k, v);
     this.#send(reply, ex, answer.code, answer.detail);
-  };
+  }
 
   // ---------------------------------------------------------------- completion
   /** The response is over (sent, or the client went away): settle load, health and metrics. */
@@ -314,6 +311,8 @@ export class ProxyFlow {
     ex.done = true;
     this.stats.inFlight--;
     const a = ex.attempt;
+    // The client left with the attempt still running: stop it upstream (undici engine).
+    if (a !== undefined && a.phase !== 'ended') a.cancel?.cancel();
     if (a !== undefined && a.phase !== 'ended' && a.backend !== undefined) {
       const id = a.backend.id;
       if (a.phase === 'streaming') {

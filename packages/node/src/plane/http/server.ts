@@ -1,5 +1,6 @@
-// The proxy port: fastify + @fastify/http-proxy (reply-from/undici underneath) on live routing
-// snapshots. See request-path.ts for the request path, websocket.ts and tunnel.ts for websockets.
+// The proxy port: fastify and one upstream engine (engine.ts: undici `dispatch` by default, or
+// @fastify/http-proxy + reply-from) on live routing snapshots. See request-path.ts for the
+// request path, websocket.ts and tunnel.ts for websockets.
 //
 // Pools follow snapshots: each request compares the snapshot it read with the last one seen
 // (one identity check) and, on a change, closes the pools of backends that left — gracefully,
@@ -12,7 +13,7 @@
 // - maxBodyBytes   → content-length check before dispatch, LazyBody for chunked → 413
 // - requestMs      → Node's requestTimeout/headersTimeout (408 while the client is still
 //                    sending) and the attempt deadline (504 when headers are late overall)
-// - headersMs      → undici headersTimeout per attempt → 504
+// - headersMs      → undici headersTimeout per attempt (either engine) → 504
 // - connectMs      → undici connect timeout → retried like a refused connect
 // - idleMs         → client keep-alive (keepAliveTimeout) and response-body silence (bodyTimeout)
 // - maxConnectionsPerIp → conn-limit.ts on 'connection' (before parsing/TLS) → destroyed, metric
@@ -23,7 +24,6 @@ import { ServerResponse } from 'node:http';
 import { type AddressInfo, Server as NetServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
-import httpProxy from '@fastify/http-proxy';
 import type { RoutingSnapshot } from '@ringleader/core';
 import Fastify, {
   type FastifyInstance,
@@ -142,8 +142,8 @@ export function createDataPlane(o: DataPlaneOptions): DataPlane {
 
   app.decorateRequest('rl', null);
   // Bodies are streamed, never parsed: fastify's built-in text/plain and JSON parsers would
-  // buffer them (and defeat the body limit and retry logic). @fastify/http-proxy then adds
-  // pass-through parsers; request-path.ts hands the raw stream to each attempt through a LazyBody.
+  // buffer them (and defeat the body limit and retry logic). The engine then adds pass-through
+  // parsers; request-path.ts hands the raw stream to each attempt through a LazyBody.
   app.removeAllContentTypeParsers();
   const send = (reply: FastifyReply, code: NodeErrorCode, detail: string) =>
     reply
@@ -165,7 +165,7 @@ export function createDataPlane(o: DataPlaneOptions): DataPlane {
     send(reply, 'RL_INTERNAL', err.message);
   });
 
-  const handler = (request: FastifyRequest, reply: FastifyReply, dest: string, options: object): void => {
+  const handler = (request: FastifyRequest, reply: FastifyReply, dest: string, options?: object): void => {
     const raw = request.raw;
     const xffIn = raw.headers['x-forwarded-for'];
     const fwd = forwardedFor(raw.socket.remoteAddress ?? '', xffIn, trust);
@@ -180,7 +180,6 @@ export function createDataPlane(o: DataPlaneOptions): DataPlane {
     );
     ex.dest = dest;
     ex.options = options as Exchange['options'];
-    ex.options!.getUpstream = flow.upstream;
     request.rl = ex;
     stats.requests++;
     stats.inFlight++;
@@ -202,23 +201,11 @@ export function createDataPlane(o: DataPlaneOptions): DataPlane {
     flow.handle(request, reply, ex);
   };
 
-  app.register(httpProxy, {
-    upstream: '',
+  flow.engine.register(
+    app,
+    app.supportedMethods.filter((m) => !NOT_PROXIED.has(m)),
     handler,
-    undici: pools,
-    disableRequestLogging: true,
-    internalRewriteLocationHeader: false,
-    httpMethods: app.supportedMethods.filter((m) => !NOT_PROXIED.has(m)),
-    replyOptions: {
-      getUpstream: flow.upstream,
-      onError: flow.onError,
-      rewriteRequestHeaders: flow.requestHeaders as never,
-      rewriteHeaders: flow.responseHeaders as never,
-      // Failover is ours (onError); reply-from's retries would re-send to the same backend.
-      retryDelay: () => null,
-      timeout: t.headersMs,
-    },
-  } as never);
+  );
 
   // No parser-level field cap (0): Node 24's parser fails a request over maxHeadersCount with
   // the same HPE_HEADER_OVERFLOW as an oversized one, so the count is checked on rawHeaders
