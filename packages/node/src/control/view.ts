@@ -34,7 +34,7 @@ export interface NodeView {
   readonly configWatch: Pick<ConfigWatcher, 'current' | 'on' | 'off'>;
   readonly health: Pick<HealthTable, 'state' | 'isUp'>;
   readonly load: Pick<LoadTracker, 'ewmaMs' | 'inFlight'>;
-  readonly checker: Pick<HealthChecker, 'onTransition'>;
+  readonly checker: Pick<HealthChecker, 'onTransition' | 'reason'>;
   readonly metrics: Pick<NodeMetrics, 'registry'>;
   /** The data plane's live counters. */
   readonly traffic: Readonly<DataPlaneStats>;

@@ -66,6 +66,9 @@ export class HealthChecker {
   readonly #entries = new Map<string, Entry>();
   readonly #transitionListeners = new Set<(e: HealthEvent) => void>();
   readonly #checkListeners = new Set<(id: string, r: ProbeResult) => void>();
+  /** Per backend: the reason of its last transition, and the detail of its last check if it failed. */
+  readonly #reasons = new Map<string, string>();
+  readonly #lastFailure = new Map<string, string>();
   #ticker: NodeJS.Timeout | undefined;
   #started = false;
 
@@ -94,6 +97,19 @@ export class HealthChecker {
     return () => this.#checkListeners.delete(fn);
   }
 
+  /**
+   * Why the backend is in its state, for /status and the dashboard: the last transition's
+   * reason ("first check failed: status 404 outside 200..399"), plus the last check's failure
+   * when it says something else (a backend can stay down for a new reason). Undefined before
+   * the first transition.
+   */
+  reason(id: string): string | undefined {
+    const t = this.#reasons.get(id);
+    const f = this.#lastFailure.get(id);
+    if (f === undefined || t?.endsWith(f)) return t;
+    return t === undefined ? `last check failed: ${f}` : `${t}; last check failed: ${f}`;
+  }
+
   /** Ids currently under active check. */
   get checking(): string[] {
     return [...this.#entries.keys()];
@@ -111,6 +127,8 @@ export class HealthChecker {
         this.#stopEntry(e);
         this.#entries.delete(id);
         if (b === undefined) this.#metrics?.forget(id);
+        this.#reasons.delete(id);
+        this.#lastFailure.delete(id);
       }
     }
     this.#table.sync(next.keys());
@@ -185,6 +203,8 @@ export class HealthChecker {
     e.running = false;
     if (e.stopped || this.#entries.get(e.target.id) !== e) return; // removed while checking
     const ev = this.#table.recordCheck(e.target.id, result.passed, this.#now(), result.detail);
+    if (result.passed) this.#lastFailure.delete(e.target.id);
+    else this.#lastFailure.set(e.target.id, result.detail || 'failed');
     for (const fn of this.#checkListeners) fn(e.target.id, result);
     if (ev !== undefined) this.#emit(ev);
     this.#schedule(e, nextCheckDelay(this.#cfg.intervalMs, this.#jitter, this.#random));
@@ -196,6 +216,7 @@ export class HealthChecker {
   }
 
   #emit(ev: HealthEvent): void {
+    this.#reasons.set(ev.id, ev.reason);
     const up = this.#table.isUp(ev.id);
     this.#metrics?.healthTransition(ev.id, ev.to, up);
     if ((ev.from === 'down' || ev.from === 'ejected') && (ev.to === 'up' || ev.to === 'unknown')) {
