@@ -9,6 +9,7 @@ import {
   type LoadTracker,
   type RoutingSnapshot,
 } from '@ringleader/core';
+import { monotonicNow } from '../seam.js';
 import type { HealthChecker } from './health/checker.js';
 import type { NodeView } from './view.js';
 
@@ -99,9 +100,13 @@ function buildServices(node: NodeView) {
 function backendRows(
   backends: RoutingSnapshot['backends'],
   health: Pick<HealthTable, 'state' | 'isUp'>,
-  load: Pick<LoadTracker, 'ewmaMs' | 'inFlight'>,
+  load: Pick<LoadTracker, 'ewmaMs' | 'inFlight' | 'advance'>,
   checker: Pick<HealthChecker, 'reason'>,
 ) {
+  // The tracker's clock moves only with samples: a node that stopped proxying (a demoted or
+  // standby node) would otherwise keep its last figures "fresh" forever, and the dashboard
+  // showed a former leader's last, failover-slow, EWMA for every backend. Judged against now.
+  load.advance(monotonicNow());
   return backends.map((b) => ({
     ...backendFields(b),
     health: health.state(b.id),
