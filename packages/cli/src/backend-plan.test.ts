@@ -1,7 +1,13 @@
 import type { Backend } from '@ringleader/core';
 import type { MembershipSnapshot } from '@ringleader/zk';
 import { describe, expect, it } from 'vitest';
-import { backendListJson, formatBackendList, planBackendAdd, planBackendPatch } from './backend-plan.js';
+import {
+  backendListJson,
+  formatBackendList,
+  planBackendAdd,
+  planBackendPatch,
+  weightHint,
+} from './backend-plan.js';
 import { thrown } from './testing/thrown.js';
 
 const b = (id: string, over: Partial<Backend> = {}): Backend => ({
@@ -133,5 +139,28 @@ describe('backend list output', () => {
       meta: null,
     });
     expect(j.rejected).toHaveLength(1);
+  });
+});
+
+describe('weightHint', () => {
+  it('says a weight has no effect under round-robin, naming where', () => {
+    const hint = weightHint(2, 'round-robin', 'cluster prod');
+    expect(hint).toMatch(/^hint: cluster prod routes with policy round-robin, which ignores weights/);
+    expect(hint).toContain('weight 2 has no effect');
+  });
+
+  it('says nothing where the weight counts, for weight 0 (it still takes a backend out), or when the policy is unknown', () => {
+    for (const p of [
+      'weighted-round-robin',
+      'least-connections',
+      'least-response-time',
+      'hash',
+      'consistent-hash',
+      'maglev',
+    ])
+      expect(weightHint(2, p, 'cluster prod'), p).toBeUndefined();
+    expect(weightHint(0, 'round-robin', 'cluster prod')).toBeUndefined();
+    expect(weightHint(undefined, 'round-robin', 'cluster prod')).toBeUndefined();
+    expect(weightHint(2, undefined, 'cluster prod')).toBeUndefined();
   });
 });

@@ -122,3 +122,25 @@ export function formatBackendList(snap: MembershipSnapshot, cluster: string): st
   }
   return out;
 }
+
+/** Policies whose picks do not depend on weight (weight 0 still takes a backend out). */
+const IGNORES_WEIGHT: ReadonlySet<string> = new Set(['round-robin']);
+
+/**
+ * The hint printed when `--weight` is set under a policy that ignores it, so a weight that
+ * changes nothing is not taken for one that does; undefined when the weight matters (or no
+ * weight, or weight 0, was given, or the policy is unknown).
+ */
+export function weightHint(
+  weight: number | undefined,
+  policy: string | undefined,
+  where: string,
+): string | undefined {
+  if (weight === undefined || weight === 0 || policy === undefined || !IGNORES_WEIGHT.has(policy))
+    return undefined;
+  return (
+    `hint: ${where} routes with policy ${policy}, which ignores weights (every backend of weight > 0 ` +
+    `gets an equal share): weight ${weight} has no effect; use weighted-round-robin, ` +
+    `least-connections, least-response-time or a hash policy for weights to count\n`
+  );
+}

@@ -35,7 +35,7 @@ export interface ServiceDocEntry {
   hash: string | null;
   check: string | null;
   rejected: { code: string; message: string; path: string; field: string } | null;
-  backends: { id: string; host: string; port: number; health: string; up: boolean; reason: string }[];
+  backends: { id: string; host: string; port: number; health: string; up: boolean; reason: string | null }[];
   rejectedBackends: { id: string; path: string; code: string; message: string }[];
   traffic: Record<string, number> | null;
 }

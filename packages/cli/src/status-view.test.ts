@@ -96,6 +96,57 @@ const doc = (
   },
 });
 
+describe('why a backend is not up', () => {
+  const withReasons = (
+    role: StatusDocument['role'],
+    rows: Array<[string, string, string | null]>,
+  ): NodeFetch => {
+    const f = doc(role, 100, {}) as { doc: NodeDoc };
+    return {
+      doc: {
+        ...f.doc,
+        backends: rows.map(([id, health, reason]) => ({ id, health, up: health === 'up', reason })),
+      } as NodeDoc,
+    };
+  };
+
+  it('lists each distinct reason a node gives, under the table, and nothing for backends that are up', () => {
+    const bad = 'first check failed: status 404 outside 200..399';
+    const fetched = new Map<string, NodeFetch>([
+      [
+        'lb-1',
+        withReasons('leader', [
+          ['web-1', 'down', bad],
+          ['web-2', 'up', 'first check passed'],
+        ]),
+      ],
+      [
+        'lb-2',
+        withReasons('standby', [
+          ['web-1', 'down', bad],
+          ['web-2', 'up', 'first check passed'],
+        ]),
+      ],
+      ['lb-3', withReasons('standby', [['web-1', 'down', 'first check failed: ECONNREFUSED']])],
+    ]);
+    const v = buildStatusView(cluster(), fetched, { zk: 'zk1:2181', at });
+    expect(v.backends[0]!.why).toEqual([`lb-1, lb-2: ${bad}`, 'lb-3: first check failed: ECONNREFUSED']);
+    expect(v.backends[1]!.why).toEqual([]);
+    const text = formatStatus(v);
+    expect(text).toContain(
+      `\nWHY NOT UP\nweb-1  lb-1, lb-2: ${bad}\nweb-1  lb-3: first check failed: ECONNREFUSED\n`,
+    );
+    expect(text).not.toMatch(/web-2 {2}lb-/);
+  });
+
+  it('prints no WHY section when every backend is up or nodes are too old to give reasons', () => {
+    const fetched = new Map<string, NodeFetch>([['lb-1', doc('leader', 100, { 'web-1': 'down' })]]);
+    const v = buildStatusView(cluster(), fetched, { zk: 'zk1:2181', at });
+    expect(v.backends[0]!.why).toEqual([]);
+    expect(formatStatus(v)).not.toContain('WHY NOT UP');
+  });
+});
+
 describe('adminUrlOf', () => {
   it('uses the leader znode’s adminUrl for the leader, host:adminPort for the others', () => {
     const s = cluster();

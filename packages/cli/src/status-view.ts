@@ -73,6 +73,12 @@ export interface NodeView {
 export interface BackendView extends BackendFields {
   /** Health as each reachable node sees it ('-' when the backend is not in its snapshot). */
   readonly health: Readonly<Record<string, string>>;
+  /**
+   * Why it is not up, as the nodes that say so explain it (the last transition and the last
+   * failed check, e.g. "first check failed: status 404 outside 200..399"), one entry per
+   * distinct reason, node ids first; empty when every node has it up.
+   */
+  readonly why: readonly string[];
 }
 
 export interface StatusView {
@@ -169,16 +175,25 @@ export function buildStatusView(
     };
   });
   const healthBy = new Map<string, Map<string, string>>();
+  const reasonsBy = new Map<string, Map<string, string>>();
   for (const n of nodes) {
     const f = fetched.get(n.id);
     if (f === undefined || !('doc' in f)) continue;
     const m = new Map<string, string>();
-    for (const b of f.doc.backends ?? []) if (typeof b.id === 'string') m.set(b.id, str(b.health) ?? '?');
+    const r = new Map<string, string>();
+    for (const b of f.doc.backends ?? []) {
+      if (typeof b.id !== 'string') continue;
+      m.set(b.id, str(b.health) ?? '?');
+      const reason = str(b.reason);
+      if (b.up === false && reason !== null) r.set(b.id, reason);
+    }
     healthBy.set(n.id, m);
+    reasonsBy.set(n.id, r);
   }
   const backends: BackendView[] = status.backends.backends.map((b) => ({
     ...backendFields(b),
     health: Object.fromEntries([...healthBy].map(([node, m]) => [node, m.get(b.id) ?? '-'])),
+    why: whyDown(b.id, reasonsBy),
   }));
   const li = status.leader?.info;
   const cfg = status.config;
@@ -217,6 +232,16 @@ export function buildStatusView(
       error: cfg.error ? `${cfg.error.message} [${cfg.error.code}]` : null,
     },
   };
+}
+
+/** Distinct reasons nodes give for a backend not being up: "lb-1, lb-2: <reason>". */
+function whyDown(id: string, reasonsBy: ReadonlyMap<string, ReadonlyMap<string, string>>): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const [node, m] of reasonsBy) {
+    const r = m.get(id);
+    if (r !== undefined) byReason.set(r, [...(byReason.get(r) ?? []), node]);
+  }
+  return [...byReason].map(([r, ns]) => `${ns.join(', ')}: ${r}`);
 }
 
 const yesNo = (v: boolean | null) => (v === null ? '-' : v ? 'yes' : 'no');
@@ -311,6 +336,12 @@ export function formatStatus(v: StatusView): string {
         ...asked.map((id) => b.health[id] ?? '-'),
       ]),
     );
+    // Reasons are long: one line each under the table rather than a column that wraps it.
+    const down = v.backends.filter((b) => b.why.length > 0);
+    if (down.length > 0) {
+      out += `\nWHY NOT UP\n`;
+      for (const b of down) for (const w of b.why) out += `${b.id}  ${w}\n`;
+    }
   }
   if (v.rejected.length > 0) {
     out += `\nREJECTED (not routed)\n`;

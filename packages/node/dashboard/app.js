@@ -1,6 +1,7 @@
 // The ringleader dashboard: renders `cluster` frames from a node's /events stream (see
 // packages/node/src/control/dashboard/). Plain ES modules, no framework and no build step; every
 // value from the server goes into the page through textContent, never as HTML.
+import { renderOutage, renderPill, renderRejected } from './alerts.js';
 import { Connection } from './connection.js';
 import { h } from './dom.js';
 import { colorFor, drawChart, drawRing, ringArcs, setPalette, weightArcs } from './draw.js';
@@ -15,7 +16,17 @@ const state = {
   token: sessionStorage.getItem(TOKEN_KEY) ?? '',
   lastEventsKey: '',
   paletteKey: '',
+  /** The frame's `at` and when it arrived here (Date.now()), for elapsed times and staleness. */
+  frameAt: 0,
+  receivedAt: 0,
+  /** Whether the stream is open (false in ?static=1 mode and while reconnecting). */
+  live: false,
 };
+
+/** ?static=1: one frame, no stream, so `chromium --headless --screenshot` can finish. */
+const STATIC = new URLSearchParams(location.search).get('static') === '1';
+/** A frame comes at least once a second; older than this and the pill says stale. */
+const STALE_MS = 2500;
 
 function fmtTime(ms) {
   const d = new Date(ms);
@@ -26,6 +37,23 @@ function fmtTime(ms) {
 function ago(ms) {
   const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
   return s < 60 ? `${s}s ago` : `${Math.round(s / 60)}m ago`;
+}
+
+/**
+ * A routing snapshot version is a ZooKeeper zxid (the pZxid of backends/ or a child's mzxid):
+ * shown in hex as zkCli.sh's `stat` prints it (4294967307 → 0x10000000b), so an operator can
+ * match it against ZooKeeper. 0 (no membership read yet) stays 0.
+ */
+export function fmtVersion(v) {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? `0x${v.toString(16)}` : String(v ?? '—');
+}
+
+/** Policies whose picks ignore weights (weight 0 still takes a backend out). */
+const IGNORES_WEIGHT = new Set(['round-robin']);
+
+/** The frame's time translated to this browser's clock (the node's clock may differ). */
+function serverNow() {
+  return state.frameAt + (Date.now() - state.receivedAt);
 }
 
 // ------------------------------------------------------------------ notices and actions
@@ -103,6 +131,8 @@ function renderNodes(f) {
   const cards = f.nodes.map((n) => {
     const s = n.status;
     const isLeader = n.reachable && s?.role === 'leader';
+    // In active-active every node serves: a serving non-leader is a peer, not a standby.
+    const isPeer = n.reachable && s && !isLeader && s.serving;
     const card = h('article', `card ${isLeader ? 'card-leader' : ''} ${n.reachable ? '' : 'card-down'}`);
     card.dataset.testid = 'node-card';
     card.dataset.nodeId = n.id;
@@ -111,6 +141,10 @@ function renderNodes(f) {
     if (isLeader) {
       const badge = h('span', 'badge badge-leader', 'LEADER');
       badge.dataset.testid = 'leader-badge';
+      head.append(badge);
+    } else if (isPeer) {
+      const badge = h('span', 'badge badge-peer', 'SERVING PEER');
+      badge.dataset.testid = 'peer-badge';
       head.append(badge);
     } else if (n.reachable && s) head.append(h('span', `badge badge-${s.role}`, s.role.toUpperCase()));
     if (!n.reachable) head.append(h('span', 'badge badge-down', n.error ? 'UNREACHABLE' : 'CHECKING'));
@@ -124,7 +158,7 @@ function renderNodes(f) {
       row(
         dl,
         'snapshot',
-        `v${s.snapshotVersion}`,
+        fmtVersion(s.snapshotVersion),
         s.snapshotVersion !== version && n.reachable ? 'disagree' : '',
       );
       const unknown = s.configSource === 'unknown';
@@ -136,8 +170,10 @@ function renderNodes(f) {
           : `${s.policy}${s.hash ? ` ${s.hash}` : ''} · ${s.configFingerprint ?? '?'} (${s.configSource ?? '?'})`,
         unknown || (s.configFingerprint !== fingerprint && n.reachable) ? 'disagree' : '',
       );
-      row(dl, 'serving', s.serving ? 'yes' : 'no', s.serving ? 'ok' : '');
-      row(dl, 'req/s', s.rps);
+      // A node that does not answer serves nothing we can see: never "yes" from a last summary.
+      if (n.reachable) row(dl, 'serving', s.serving ? 'yes' : 'no', s.serving ? 'ok' : '');
+      else row(dl, 'serving', `unknown (was ${s.serving ? 'yes' : 'no'})`, 'warn');
+      row(dl, 'req/s', n.reachable ? s.rps : '—');
       row(dl, 'lifecycle', s.lifecycle, s.lifecycle === 'running' ? '' : 'warn');
     }
     row(
@@ -168,10 +204,16 @@ function renderNodes(f) {
   const notes = [];
   if (!zk.ok) notes.push(`ZooKeeper not readable from ${f.node}: ${zk.error} — last known registry shown`);
   if (leaders.length > 1) notes.push(`${leaders.length} nodes claim leadership!`);
-  if (zk.leader) notes.push(`leader znode: ${zk.leader.id}, epoch ${zk.leader.epoch}`);
+  // The leader znode outlives a killed leader until its session expires: say it does not answer.
+  const named = zk.leader ? f.nodes.find((n) => n.id === zk.leader.id) : undefined;
+  const ghost = zk.leader && !(named?.reachable && named.status?.role === 'leader');
+  if (zk.leader)
+    notes.push(
+      `leader znode: ${zk.leader.id}, epoch ${zk.leader.epoch}${ghost ? ` — ${zk.leader.id} does not answer as leader (its ZooKeeper session has not expired yet)` : ''}`,
+    );
   else notes.push('no leader znode');
   $('zk-note').textContent = notes.join(' · ');
-  $('zk-note').className = !zk.ok || leaders.length > 1 ? 'warn' : 'muted';
+  $('zk-note').className = !zk.ok || leaders.length > 1 || ghost ? 'warn' : 'muted';
 }
 
 // ------------------------------------------------------------------ backends
@@ -203,7 +245,14 @@ function backendRow(id) {
       `${verb === 'drain' ? 'Drain' : 'Undrain'} backend ${id}`,
     );
   });
-  cells.action.append(cells.btn);
+  cells.readOnly = h('span', 'read-only', 'read-only');
+  cells.readOnly.hidden = true;
+  cells.readOnly.dataset.testid = 'read-only';
+  cells.action.append(cells.btn, cells.readOnly);
+  cells.healthText = h('span', '');
+  cells.reason = h('span', 'health-reason');
+  cells.reason.dataset.testid = 'health-reason';
+  cells.health.append(cells.healthText, cells.reason);
   r = { tr, cells };
   rows.set(id, r);
   return r;
@@ -214,8 +263,17 @@ function setText(node, text) {
   if (node.textContent !== t) node.textContent = t;
 }
 
+/** "ServerSet DEAD" / "Curator disabled": the owning tool's own word for the state. */
+function foreignStatus(b) {
+  const m = /\(ServerSet status (\w+)/.exec(b.readOnly ?? '');
+  if (m) return `ServerSet ${m[1]}`;
+  return `${b.format ?? 'foreign'} payload`;
+}
+
 function renderBackends(f) {
   const tbody = $('backends').tBodies[0];
+  const policy = f.self.snapshot.policy;
+  const weightIgnored = IGNORES_WEIGHT.has(policy);
   const seen = new Set();
   const order = [];
   for (const b of f.backends) {
@@ -223,10 +281,19 @@ function renderBackends(f) {
     const { tr, cells } = backendRow(b.id);
     setText(cells.addr, `${b.host}:${b.port}`);
     const upText = b.seenBy > 1 ? ` (${b.upOn}/${b.seenBy} nodes)` : '';
-    setText(cells.health, `${b.health}${upText}`);
+    setText(cells.healthText, `${b.health}${upText}`);
+    // Why it is not up (the last check's failure), not only that it is down.
+    setText(cells.reason, !b.up && b.reason ? b.reason : '');
+    cells.health.title = b.reason ?? '';
     cells.health.className = `health health-${b.up ? 'up' : b.health}`;
     setText(cells.weight, b.weight);
-    setText(cells.state, b.state);
+    const ignored = weightIgnored && b.weight > 0;
+    cells.weight.className = `num${ignored ? ' weight-ignored' : ''}`;
+    cells.weight.title = ignored
+      ? `policy ${policy} ignores weights: every backend of weight > 0 gets an equal share`
+      : '';
+    const status = b.readOnly ? foreignStatus(b) : '';
+    setText(cells.state, status ? `${b.state} (${status})` : b.state);
     cells.state.className = b.state === 'draining' ? 'warn' : '';
     setText(cells.ewma, b.ewmaMs === null ? '—' : `${b.ewmaMs.toFixed(1)} ms`);
     setText(cells.inflight, b.inFlight);
@@ -236,6 +303,10 @@ function renderBackends(f) {
     const verb = b.state === 'draining' ? 'undrain' : 'drain';
     cells.btn.dataset.verb = verb;
     setText(cells.btn, verb);
+    // Another tool owns a foreign payload (RL_ZK_FOREIGN_PAYLOAD): a button that cannot work is not offered.
+    cells.btn.hidden = Boolean(b.readOnly);
+    cells.readOnly.hidden = !b.readOnly;
+    cells.readOnly.title = b.readOnly ?? '';
     order.push(tr);
   }
   for (const [id, r] of rows)
@@ -248,8 +319,15 @@ function renderBackends(f) {
   });
   const down = f.backends.filter((b) => !b.up).length;
   const draining = f.backends.filter((b) => b.state === 'draining').length;
+  const weighted = f.backends.some((b) => b.weight > 1);
+  const hint =
+    weightIgnored && weighted
+      ? ` · weights ignored: policy ${policy} gives every backend of weight > 0 an equal share`
+      : '';
   $('backends-note').textContent =
-    `${f.backends.length} backends · ${down} not up · ${draining} draining · health as ${f.node} sees it`;
+    `${f.backends.length} backends · ${down} not up · ${draining} draining · health as ${f.node} sees it${hint}`;
+  $('backends-note').className = hint ? 'warn' : 'muted';
+  $('backends-note').dataset.testid = 'backends-note';
 }
 
 // ------------------------------------------------------------------ ring, chart, events
@@ -264,7 +342,7 @@ function renderRing(f) {
       center: policy,
       sub: `${f.ring.points.length} of ${f.ring.size} points`,
     });
-    $('ring-note').textContent = `snapshot v${f.self.snapshot.version}`;
+    $('ring-note').textContent = `snapshot ${fmtVersion(f.self.snapshot.version)}`;
   } else {
     arcs = weightArcs(f.backends);
     drawRing($('ring'), arcs, { down, center: policy, sub: 'no ring: weights shown' });
@@ -289,8 +367,10 @@ function renderChart(f) {
   const last = (a) => a.slice(-5).reduce((s, v) => s + v, 0) / Math.max(1, Math.min(5, a.length));
   const req = last(f.series.req);
   const err = last(f.series.err);
+  // Not-leader refusals (a standby in reject mode) are not traffic served: apart, not in 5xx.
+  const refused = f.series.refused ? last(f.series.refused) : 0;
   $('chart-note').textContent =
-    `${req.toFixed(1)} req/s · ${err.toFixed(1)} 5xx/s (5 s avg) · summed over ${f.series.nodes} node(s)`;
+    `${req.toFixed(1)} req/s · ${err.toFixed(1)} 5xx/s${refused > 0 ? ` · ${refused.toFixed(1)} refused by non-serving nodes/s` : ''} (5 s avg) · summed over ${f.series.nodes} node(s)`;
 }
 
 function renderEvents(f) {
@@ -314,14 +394,18 @@ function renderEvents(f) {
 // ------------------------------------------------------------------ wiring
 function render(f) {
   state.frame = f;
+  state.frameAt = f.at;
+  state.receivedAt = Date.now();
   const ids = f.backends.map((b) => b.id);
   if (ids.join('\u0000') !== state.paletteKey) {
     state.paletteKey = ids.join('\u0000');
     setPalette([...ids, ...(f.ring?.points ?? []).map((p) => p[1])]);
   }
   $('cluster').textContent = `cluster ${f.self.node.cluster} · ${f.self.node.mode}`;
+  renderOutage($('outage'), f, serverNow());
   renderNodes(f);
   renderBackends(f);
+  renderRejected($, f);
   renderServices(f, $);
   renderRing(f);
   renderChart(f);
@@ -329,32 +413,54 @@ function render(f) {
   renderToken();
 }
 
-const conn = new Connection({
-  start: location.origin,
-  onFrame(frame, base) {
-    state.base = base;
-    // Nodes that answered first, the leader before them: the order to try after a failure.
-    const urls = [...frame.nodes]
-      .sort((a, b) => Number(b.reachable) - Number(a.reachable))
-      .map((n) => n.adminUrl);
-    conn.learn(urls);
-    render(frame);
-  },
-  onState(s) {
-    const c = $('conn');
-    if (s.kind === 'connected') {
-      c.className = 'conn conn-ok';
-      c.textContent = `live · ${s.detail} · ${s.base.replace(/^https?:\/\//, '')}`;
-    } else if (s.kind === 'connecting') {
-      c.className = 'conn conn-connecting';
-      c.textContent = `connecting to ${s.base.replace(/^https?:\/\//, '')}…`;
-    } else {
-      c.className = 'conn conn-lost';
-      c.textContent = `lost ${s.base.replace(/^https?:\/\//, '')} (${s.detail}) — trying another node`;
-    }
-    c.dataset.state = s.kind;
-    c.dataset.base = s.base;
-    document.body.classList.toggle('stale', s.kind !== 'connected');
-  },
-});
-conn.start();
+/** The connection as last reported, redrawn with staleness by the ticker. */
+const pill = { kind: 'connecting', base: location.origin, detail: '' };
+
+function drawPill() {
+  const zk = state.frame?.zk;
+  pill.zkNote = zk && !zk.ok ? ` · ZooKeeper unreadable from ${state.frame.node}` : '';
+  const kind = renderPill($('conn'), pill, state.receivedAt, Date.now(), STALE_MS);
+  document.body.classList.toggle('stale', kind !== 'connected' && kind !== 'static');
+}
+
+/** Once a second between frames: the banner's count and the pill's staleness move on their own. */
+function tick() {
+  if (state.frame) renderOutage($('outage'), state.frame, serverNow());
+  drawPill();
+}
+
+if (STATIC) {
+  // One frame and done: no EventSource and no timers, so a headless
+  // `chromium --screenshot --virtual-time-budget=…` sees the page settle and can finish.
+  fetch(`${location.origin}/dashboard/frame.json`)
+    .then((res) => (res.ok ? res.json() : Promise.reject(new Error(`HTTP ${res.status}`))))
+    .then((frame) => {
+      render(frame);
+      Object.assign(pill, { kind: 'static', detail: frame.node });
+      drawPill();
+    })
+    .catch((err) => {
+      Object.assign(pill, { kind: 'lost', detail: err.message });
+      drawPill();
+    });
+} else {
+  const conn = new Connection({
+    start: location.origin,
+    onFrame(frame, base) {
+      state.base = base;
+      // Nodes that answered first, the leader before them: the order to try after a failure.
+      const urls = [...frame.nodes]
+        .sort((a, b) => Number(b.reachable) - Number(a.reachable))
+        .map((n) => n.adminUrl);
+      conn.learn(urls);
+      render(frame);
+      drawPill();
+    },
+    onState(s) {
+      Object.assign(pill, { kind: s.kind, base: s.base, detail: s.detail ?? '' });
+      drawPill();
+    },
+  });
+  conn.start();
+  setInterval(tick, 1000);
+}

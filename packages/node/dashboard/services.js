@@ -115,15 +115,6 @@ function serviceCard(s) {
   return card;
 }
 
-function rejectedRows(services) {
-  const rows = [];
-  for (const s of services) {
-    if (s.rejected) rows.push([s.name, s.rejected.path ?? '—', s.rejected.code, s.rejected.message]);
-    for (const r of s.rejectedBackends ?? []) rows.push([s.name, r.path ?? r.id ?? '—', r.code, r.message]);
-  }
-  return rows;
-}
-
 let lastKey = '';
 
 /** Renders frame.self.services into #services; an older node publishes none (said so). */
@@ -136,7 +127,6 @@ export function renderServices(f, $) {
   const note = $('services-note');
   if (!Array.isArray(services)) {
     $('services').replaceChildren(h('p', 'muted', `${f.node} does not publish services (older version)`));
-    $('service-rejected').hidden = true;
     note.textContent = '';
     return;
   }
@@ -149,15 +139,4 @@ export function renderServices(f, $) {
   const notListening = services.filter((s) => s.listener?.phase !== 'listening').length;
   note.textContent = `${services.length} service${services.length === 1 ? '' : 's'} · ${notListening} not listening · listeners as ${f.node} runs them`;
   note.className = bad > 0 ? 'warn' : 'muted';
-
-  const rows = rejectedRows(services);
-  const table = $('service-rejected');
-  table.hidden = rows.length === 0;
-  table.tBodies[0].replaceChildren(
-    ...rows.map((cells) => {
-      const tr = h('tr');
-      tr.append(...cells.map((c, i) => h('td', i === 3 ? 'svc-problem' : i === 2 ? 'mono' : '', c)));
-      return tr;
-    }),
-  );
 }

@@ -11,6 +11,7 @@ import {
   formatBackendList,
   planBackendAdd,
   planBackendPatch,
+  weightHint,
 } from '../backend-plan.js';
 import type { CliContext } from '../context.js';
 import { usage } from '../errors.js';
@@ -85,6 +86,7 @@ Examples:
           const rec = await admin(session, target, opts.service).addBackend(id, input);
           if (opts.json) printJson(ctx, { ...backendJson(rec.backend), version: rec.version });
           else ctx.io.out(`added backend ${id}: ${describeBackend(rec.backend)}\n`);
+          await printWeightHint(ctx, session, target, opts.service, input.weight);
         });
       },
     );
@@ -112,6 +114,7 @@ Examples:
         const rec = await admin(session, target, opts.service).updateBackend(id, patch, write);
         if (opts.json) printJson(ctx, { ...backendJson(rec.backend), version: rec.version });
         else ctx.io.out(`updated backend ${id}: ${describeBackend(rec.backend)}\n`);
+        await printWeightHint(ctx, session, target, opts.service, patch.weight ?? undefined);
       });
     });
 
@@ -173,6 +176,26 @@ Examples:
         else ctx.io.out(formatBackendList(snap, target.cluster));
       });
     });
+}
+
+/** On stderr (so --json stays clean): a weight set under a policy that ignores weights. */
+async function printWeightHint(
+  ctx: CliContext,
+  session: ZkSession,
+  target: ZkTarget,
+  service: string | undefined,
+  weight: number | undefined,
+): Promise<void> {
+  if (weight === undefined) return;
+  const a = admin(session, target, service);
+  // The hint is advice: a config that cannot be read leaves it out, never fails the write.
+  const policy = await (service === undefined
+    ? a.getConfig().then((c) => c.config?.policy)
+    : a.getService(service).then((s) => s.definition?.routing.policy)
+  ).catch(() => undefined);
+  const where = service === undefined ? `cluster ${target.cluster}` : `service ${service}`;
+  const hint = weightHint(weight, policy, where);
+  if (hint !== undefined) ctx.io.err(hint);
 }
 
 function admin(session: ZkSession, target: ZkTarget, service?: string): ClusterAdmin {

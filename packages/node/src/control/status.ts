@@ -1,6 +1,7 @@
 // The /status document: what an operator (or `ringleader status`, or the dashboard) needs to
 // see at a glance. Secrets never appear here: no token, no ZooKeeper credential.
 import {
+  type Backend,
   backendFields,
   configFingerprint,
   formatHashSource,
@@ -8,6 +9,8 @@ import {
   type LoadTracker,
   type RoutingSnapshot,
 } from '@ringleader/core';
+import { monotonicNow } from '../seam.js';
+import type { HealthChecker } from './health/checker.js';
 import type { NodeView } from './view.js';
 
 /** The /status document (GET /status on the admin port), as `ringleader status`, the dashboard and tests read it. */
@@ -58,7 +61,7 @@ export function buildStatus(node: NodeView) {
        */
       fingerprint: configFingerprint(cfg),
     },
-    backends: backendRows(snap.backends, node.health, node.load),
+    backends: backendRows(snap.backends, node.health, node.load, node.checker),
     rejected: membership?.rejected ?? [],
     traffic: { ...node.traffic },
     services: buildServices(node),
@@ -86,7 +89,7 @@ function buildServices(node: NodeView) {
       snapshot: snap ? { version: snap.version, backends: snap.backends.length } : null,
       /** The znode's current problem, while it stays invalid (the last good definition serves). */
       rejected: s.rejected ?? null,
-      backends: rt && snap ? backendRows(snap.backends, rt.health, rt.load) : [],
+      backends: rt && snap ? backendRows(snap.backends, rt.health, rt.load, rt.checker) : [],
       rejectedBackends: s.membershipRejected,
       traffic: rt?.listenerStats ? { ...rt.listenerStats } : null,
     };
@@ -97,15 +100,41 @@ function buildServices(node: NodeView) {
 function backendRows(
   backends: RoutingSnapshot['backends'],
   health: Pick<HealthTable, 'state' | 'isUp'>,
-  load: Pick<LoadTracker, 'ewmaMs' | 'inFlight'>,
+  load: Pick<LoadTracker, 'ewmaMs' | 'inFlight' | 'advance'>,
+  checker: Pick<HealthChecker, 'reason'>,
 ) {
+  // The tracker's clock moves only with samples: a node that stopped proxying (a demoted or
+  // standby node) would otherwise keep its last figures "fresh" forever, and the dashboard
+  // showed a former leader's last, failover-slow, EWMA for every backend. Judged against now.
+  load.advance(monotonicNow());
   return backends.map((b) => ({
     ...backendFields(b),
     health: health.state(b.id),
     up: health.isUp(b.id),
+    /** Why it is in that health state (the last transition, and the last failed check). */
+    reason: checker.reason(b.id) ?? null,
+    /** Why drain/undrain cannot change it (a payload another tool owns), null when they can. */
+    readOnly: foreignOwner(b),
     ewmaMs: roundOrNull(load.ewmaMs(b.id)),
     inFlight: load.inFlight(b.id),
   }));
+}
+
+/**
+ * Foreign formats (ServerSet, Nerve, Curator) are written by the tool that registered the
+ * backend; ringleader refuses to rewrite them (RL_ZK_FOREIGN_PAYLOAD), so the state shown
+ * comes from that tool (a ServerSet DEAD member reads as draining) and is changed there.
+ */
+export function foreignOwner(b: Pick<Backend, 'format' | 'meta' | 'state'>): string | null {
+  if (b.format === 'native') return null;
+  const status = b.meta?.status;
+  const why =
+    b.format === 'serverset' && typeof status === 'string'
+      ? ` (ServerSet status ${status}${status === 'ALIVE' ? '' : ': not routed as draining'})`
+      : b.format === 'curator' && b.state === 'draining'
+        ? ' (Curator enabled: false: not routed as draining)'
+        : '';
+  return `registered in ${b.format} format by another tool${why}; change it there, not with drain/undrain`;
 }
 
 function roundOrNull(v: number | undefined): number | null {

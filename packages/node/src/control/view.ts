@@ -33,8 +33,8 @@ export interface NodeView {
   readonly membership: Pick<MembershipWatcher, 'current' | 'on' | 'off'>;
   readonly configWatch: Pick<ConfigWatcher, 'current' | 'on' | 'off'>;
   readonly health: Pick<HealthTable, 'state' | 'isUp'>;
-  readonly load: Pick<LoadTracker, 'ewmaMs' | 'inFlight'>;
-  readonly checker: Pick<HealthChecker, 'onTransition'>;
+  readonly load: Pick<LoadTracker, 'ewmaMs' | 'inFlight' | 'advance'>;
+  readonly checker: Pick<HealthChecker, 'onTransition' | 'reason'>;
   readonly metrics: Pick<NodeMetrics, 'registry'>;
   /** The data plane's live counters. */
   readonly traffic: Readonly<DataPlaneStats>;

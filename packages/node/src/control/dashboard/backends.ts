@@ -9,6 +9,11 @@ export interface BackendRowInput extends Omit<BackendFields, 'format' | 'state'>
   readonly state: string;
   readonly health: string;
   readonly up: boolean;
+  readonly format?: string;
+  /** Why it is in that health state (status.ts). */
+  readonly reason?: string | null;
+  /** Why drain/undrain cannot change it (a foreign payload), null when they can. */
+  readonly readOnly?: string | null;
 }
 
 export interface BackendRow extends BackendRowInput {
@@ -55,6 +60,8 @@ export function mergeBackends(rows: readonly BackendRowInput[], nodes: readonly 
       }
     }
     total += requests;
+    // Serving nodes measure the backends; with none serving (a failover), any fresh figure
+    // (status.ts ages figures out by time, so a demoted node's old ones are not shown).
     const ewmaMs = servingN > 0 ? servingSum / servingN : anyN > 0 ? anySum / anyN : null;
     return {
       ...r,

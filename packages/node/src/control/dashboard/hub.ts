@@ -2,7 +2,14 @@
 // keeps the ensemble's view (ZooKeeper registry + peers' summaries), and builds the frames the
 // SSE stream pushes. Built when the admin server is, stopped before it closes.
 import { configFingerprint, formatHashSource, type RoutingSnapshot } from '@ringleader/core';
-import { clusterPaths, readChildrenWithData, sortContenders } from '@ringleader/zk';
+import {
+  type ConfigRejection,
+  type ConfigSnapshot,
+  clusterPaths,
+  readChildrenWithData,
+  sortContenders,
+} from '@ringleader/zk';
+import { monotonicNow } from '../../seam.js';
 import { buildStatus } from '../status.js';
 import type { NodeView } from '../view.js';
 import { mergeBackends } from './backends.js';
@@ -14,7 +21,9 @@ import {
   type RegistryEntry,
   type RegistryRead,
 } from './peers.js';
+import { ConfigRejectionWatch, rejectedZnodes } from './rejected.js';
 import { type RingView, ringView } from './ring.js';
+import { ServingWatch } from './serving.js';
 import { SseHub } from './sse.js';
 import { mergeEvents, Timeline } from './timeline.js';
 import { type CounterValue, sumSeries, TrafficSampler } from './traffic.js';
@@ -39,6 +48,9 @@ export class DashboardHub {
   readonly sse: SseHub;
   readonly #o: DashboardOptions;
   readonly #offEvents: () => void;
+  readonly #serving: ServingWatch;
+  readonly #configRejection = new ConfigRejectionWatch();
+  readonly #offConfig: () => void;
   #ringFor: RoutingSnapshot | undefined;
   #ring: RingView | null = null;
   #pollTimer: NodeJS.Timeout | undefined;
@@ -49,7 +61,19 @@ export class DashboardHub {
     this.#o = o;
     this.timeline = new Timeline({ node: node.config.nodeId, boot: node.startedAt.getTime() });
     this.#offEvents = wireNodeEvents(node, this.timeline);
-    this.traffic = new TrafficSampler({ read: () => this.#readCounters() });
+    this.traffic = new TrafficSampler({
+      read: () => this.#readCounters(),
+      refused: () => node.traffic.rejected,
+    });
+    this.#serving = new ServingWatch(node.startedAt.getTime());
+    const onRejected = (r: ConfigRejection) => this.#configRejection.rejected(r);
+    const onConfig = (c: ConfigSnapshot) => this.#configRejection.config(c.source);
+    node.configWatch.on('rejected', onRejected);
+    node.configWatch.on('config', onConfig);
+    this.#offConfig = () => {
+      node.configWatch.off('rejected', onRejected);
+      node.configWatch.off('config', onConfig);
+    };
     this.view = new ClusterView({
       selfId: node.config.nodeId,
       self: () => this.summary(),
@@ -93,6 +117,7 @@ export class DashboardHub {
     this.traffic.stop();
     this.sse.closeAll();
     this.#offEvents();
+    this.#offConfig();
   }
 
   /** What this node says about itself to peers (GET /dashboard/node.json). */
@@ -132,6 +157,8 @@ export class DashboardHub {
     const n = this.node;
     const shares = this.traffic.shares();
     const out: Record<string, BackendLoad> = {};
+    // As in status.ts: figures are fresh relative to now, not to the last sample.
+    n.load.advance(monotonicNow());
     for (const b of n.routing.snapshot.backends) {
       const ewma = n.load.ewmaMs(b.id);
       out[b.id] = [
@@ -155,6 +182,7 @@ export class DashboardHub {
     // Peers' figures arrive up to a poll late: the chart ends at the last second all have.
     const end = own.end - 2;
     const backends = mergeBackends(status.backends, [self, ...this.view.reachablePeers()]);
+    const nodes = this.view.nodes();
     return {
       type: 'cluster' as const,
       v: 1,
@@ -163,9 +191,13 @@ export class DashboardHub {
       tokenRequired: Boolean(n.config.admin.token),
       // The backends list is in `backends` below, merged with the peers' figures.
       self: { ...status, backends: undefined },
-      nodes: this.view.nodes(),
+      nodes,
+      /** Whether any node serves, or since when none does (the page's red banner). */
+      serving: this.#serving.update(nodes, now),
       zk: { ...this.view.registry(), leader: n.roles.leader },
       backends,
+      /** Znodes read and rejected: bad backends, an invalid config, invalid services. */
+      rejected: rejectedZnodes(status, this.#configRejection.current),
       ring: this.#ringView(n.routing.snapshot),
       series: { ...sumSeries([own, ...peers], end, own.req.length - 2), nodes: peers.length + 1 },
       events: mergeEvents([this.timeline.recent(), this.view.peerEvents()]),

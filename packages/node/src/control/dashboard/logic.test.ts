@@ -75,7 +75,7 @@ describe('traffic sampler', () => {
       10,
       4,
     );
-    expect(sum).toEqual({ end: 10, req: [5, 6, 7, 3], err: [1, 1, 1, 1] });
+    expect(sum).toEqual({ end: 10, req: [5, 6, 7, 3], err: [1, 1, 1, 1], refused: [0, 0, 0, 0] });
   });
 });
 

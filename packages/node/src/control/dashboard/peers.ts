@@ -4,7 +4,7 @@
 // the page needs one connection; peers are polled every second while a dashboard watches and
 // every few seconds otherwise, so a page opened after a failover still has recent history.
 import { isTimelineEvent, mergeEvents, type Timeline, type TimelineEvent } from './timeline.js';
-import type { TrafficSeries } from './traffic.js';
+import { mergeHistory, type TrafficSeries } from './traffic.js';
 
 /** What a node says about itself (GET /dashboard/node.json). */
 export interface NodeSummary {
@@ -78,6 +78,8 @@ export interface NodeView {
 interface PeerState {
   registry: RegistryEntry | undefined;
   summary: NodeSummary | undefined;
+  /** Its rate history, kept across its restarts (mergeHistory). */
+  history: TrafficSeries | undefined;
   reachable: boolean;
   error: string | null;
   lastSeen: number | null;
@@ -174,6 +176,12 @@ export class ClusterView {
         const s = r.p.summary;
         if (s === undefined || summaryKey(s) !== summaryKey(r.body)) changed = true;
         r.p.summary = r.body;
+        const boot = Date.parse(r.body.startedAt);
+        r.p.history = mergeHistory(
+          r.p.history,
+          r.body.series,
+          Number.isFinite(boot) ? Math.floor(boot / 1000) : Number.NEGATIVE_INFINITY,
+        );
         r.p.reachable = true;
         r.p.error = null;
         r.p.lastSeen = now;
@@ -209,6 +217,7 @@ export class ClusterView {
         this.#peers.set(entry.id, {
           registry: entry,
           summary: undefined,
+          history: undefined,
           reachable: entry.id === this.#o.selfId,
           error: null,
           lastSeen: null,
@@ -287,8 +296,7 @@ export class ClusterView {
   peerSeries(end: number): TrafficSeries[] {
     const out: TrafficSeries[] = [];
     for (const [id, p] of this.#peers)
-      if (id !== this.#o.selfId && p.summary && p.summary.series.end > end - SERIES_KEEP_S)
-        out.push(p.summary.series);
+      if (id !== this.#o.selfId && p.history && p.history.end > end - SERIES_KEEP_S) out.push(p.history);
     return out;
   }
 

@@ -84,6 +84,44 @@ describe('HealthChecker (fake clock, scripted probe)', () => {
     checker.stop();
   });
 
+  it('keeps why each backend is in its state: the transition, then a later failure that says something else', async () => {
+    const details = [
+      'status 404 outside 200..399',
+      'status 404 outside 200..399',
+      'ECONNREFUSED',
+      'status 200',
+    ];
+    const t = table(1, 1);
+    const checker = new HealthChecker({
+      table: t,
+      config: cfg,
+      now: () => clock,
+      random: () => 0.5,
+      probe: async (): Promise<ProbeResult> => {
+        const detail = details.length > 1 ? (details.shift() as string) : (details[0] as string);
+        return { passed: detail === 'status 200', detail, latencyMs: 1 };
+      },
+    });
+    checker.setBackends([{ id: 'b1', host: 'h', port: 1 }]);
+    expect(checker.reason('b1')).toBeUndefined();
+    checker.start();
+    await advance(100);
+    expect(t.state('b1')).toBe('down');
+    expect(checker.reason('b1')).toBe('first check failed: status 404 outside 200..399');
+    await advance(1000); // the same failure again: said once
+    expect(checker.reason('b1')).toBe('first check failed: status 404 outside 200..399');
+    await advance(1000);
+    expect(checker.reason('b1')).toBe(
+      'first check failed: status 404 outside 200..399; last check failed: ECONNREFUSED',
+    );
+    await advance(1000);
+    expect(t.state('b1')).toBe('up');
+    expect(checker.reason('b1')).toBe('1 consecutive checks passed');
+    checker.setBackends([]);
+    expect(checker.reason('b1')).toBeUndefined();
+    checker.stop();
+  });
+
   it('checks draining backends too, and stops checking removed ones (late results dropped)', async () => {
     const { t, checker, calls } = setup({});
     checker.setBackends([

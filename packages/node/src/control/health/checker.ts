@@ -93,6 +93,9 @@ export class HealthChecker {
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
+  /** Per backend: the reason of its last transition, and the detail of its last check if it failed. */
+  readonly #reasons = new Map<string, string>();
+  readonly #lastFailure = new Map<string, string>();
   #ticker: NodeJS.Timeout | undefined;
   #started = false;
   readonly #pumpNow = (): void => {
@@ -140,7 +143,20 @@ export class HealthChecker {
     return () => this.#backendListeners.delete(fn);
   }
 
-  /** Ids this node checks itself. */
+  /**
+   * Why the backend is in its state, for /status and the dashboard: the last transition's
+   * reason ("first check failed: status 404 outside 200..399"), plus the last check's failure
+   * when it says something else (a backend can stay down for a new reason). Undefined before
+   * the first transition.
+   */
+  reason(id: string): string | undefined {
+    const t = this.#reasons.get(id);
+    const f = this.#lastFailure.get(id);
+    if (f === undefined || t?.endsWith(f)) return t;
+    return t === undefined ? `last check failed: ${f}` : `${t}; last check failed: ${f}`;
+  }
+
+  /** Ids currently under active check. */
   get checking(): string[] {
     const out: string[] = [];
     for (const [id, e] of this.#entries) if (e.active) out.push(id);
@@ -169,6 +185,8 @@ export class HealthChecker {
         this.#stopEntry(e);
         this.#entries.delete(id);
         if (b === undefined) this.#metrics?.forget(id);
+        this.#reasons.delete(id);
+        this.#lastFailure.delete(id);
       }
     }
     this.#table.sync(next.keys());
@@ -334,6 +352,8 @@ export class HealthChecker {
   #record(e: Entry, result: ProbeResult): void {
     const now = this.#now();
     const ev = this.#table.recordCheck(e.target.id, result.passed, now, result.detail);
+    if (result.passed) this.#lastFailure.delete(e.target.id);
+    else this.#lastFailure.set(e.target.id, result.detail || 'failed');
     const first = !e.ownVerdict;
     e.ownVerdict = true;
     for (const fn of this.#checkListeners) fn(e.target.id, result);
@@ -364,6 +384,7 @@ export class HealthChecker {
   }
 
   #emit(ev: HealthEvent): void {
+    this.#reasons.set(ev.id, ev.reason);
     const up = this.#table.isUp(ev.id);
     this.#metrics?.healthTransition(ev.id, ev.to, up);
     if ((ev.from === 'down' || ev.from === 'ejected') && (ev.to === 'up' || ev.to === 'unknown')) {
