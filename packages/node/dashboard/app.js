@@ -19,8 +19,6 @@ const state = {
   /** The frame's `at` and when it arrived here (Date.now()), for elapsed times and staleness. */
   frameAt: 0,
   receivedAt: 0,
-  /** Whether the stream is open (false in ?static=1 mode and while reconnecting). */
-  live: false,
 };
 
 /** ?static=1: one frame, no stream, so `chromium --headless --screenshot` can finish. */

@@ -217,17 +217,26 @@ describe('rejected znodes', () => {
       message: 'unknown policy "rr"',
       version: 9,
     });
-    const rows = rejectedZnodes(status, watch.current);
+    const rows = rejectedZnodes(status, watch.current({ source: 'znode', version: 5 }));
     expect(rows.map((r) => [r.kind, r.service, r.path, r.code, r.effect])).toEqual([
       ['config', null, '/r/c/config', 'RL_BAD_POLICY', 'the last good config stays in force'],
       ['service', 'cache', '/r/c/services/cache', 'RL_SERVICE_INVALID', 'not served'],
       ['service backend', 'cache', '/r/c/services/cache/backends/r9', 'RL_BAD_PORT', 'not routed'],
       ['backend', null, '/r/c/backends/bad', 'RL_BAD_JSON', 'not routed'],
     ]);
-    watch.config('last-good'); // still the bad znode: the problem stays
-    expect(watch.current?.code).toBe('RL_BAD_POLICY');
-    watch.config('znode'); // a valid write: gone
-    expect(rejectedZnodes(status, watch.current).map((r) => r.kind)).not.toContain('config');
+    // Still the bad znode (the earlier write stays in force, or the published copy): it stays.
+    expect(watch.current({ source: 'last-good', version: 5 })?.code).toBe('RL_BAD_POLICY');
+    expect(watch.current({ source: 'znode', version: 5 })?.code).toBe('RL_BAD_POLICY');
+    // A valid write after it, even one equal to the config in force: gone.
+    expect(watch.current({ source: 'znode', version: 10 })).toBeUndefined();
+    expect(
+      rejectedZnodes(status, watch.current({ source: 'znode', version: 10 })).map((r) => r.kind),
+    ).not.toContain('config');
+    watch.rejected({ path: '/r/c/config', code: 'RL_BAD_JSON', message: 'x', version: 12 });
+    // An invalid write while on the fallback stays shown; the znode's removal clears it.
+    expect(watch.current({ source: 'fallback', version: 0 })?.code).toBe('RL_BAD_JSON');
+    watch.changed('fallback');
+    expect(watch.current({ source: 'fallback', version: 0 })).toBeUndefined();
   });
 });
 

@@ -67,7 +67,7 @@ export class DashboardHub {
     });
     this.#serving = new ServingWatch(node.startedAt.getTime());
     const onRejected = (r: ConfigRejection) => this.#configRejection.rejected(r);
-    const onConfig = (c: ConfigSnapshot) => this.#configRejection.config(c.source);
+    const onConfig = (c: ConfigSnapshot) => this.#configRejection.changed(c.source);
     node.configWatch.on('rejected', onRejected);
     node.configWatch.on('config', onConfig);
     this.#offConfig = () => {
@@ -197,7 +197,7 @@ export class DashboardHub {
       zk: { ...this.view.registry(), leader: n.roles.leader },
       backends,
       /** Znodes read and rejected: bad backends, an invalid config, invalid services. */
-      rejected: rejectedZnodes(status, this.#configRejection.current),
+      rejected: rejectedZnodes(status, this.#configRejection.current(n.configWatch.current)),
       ring: this.#ringView(n.routing.snapshot),
       series: { ...sumSeries([own, ...peers], end, own.req.length - 2), nodes: peers.length + 1 },
       events: mergeEvents([this.timeline.recent(), this.view.peerEvents()]),

@@ -19,6 +19,8 @@ export interface RejectedRow {
 type StatusPart = Pick<StatusDocument, 'rejected' | 'config' | 'services'>;
 
 const CONFIG_EFFECT: Record<string, string> = {
+  // The node's own earlier valid write, or the cluster's published copy of one.
+  znode: 'the last good config stays in force',
   'last-good': 'the last good config stays in force',
   unknown: 'not serving: no last good config is published',
   fallback: "the node's own routing settings apply",
@@ -74,21 +76,34 @@ export function rejectedZnodes(status: StatusPart, config: ConfigRejection | und
 }
 
 /**
- * The config znode's current problem, followed from the watcher's events: set when a payload
- * is rejected, cleared when a valid one is in force again.
+ * The config znode's current problem, from the watcher's `rejected` events. A later valid
+ * write supersedes it even when its content equals the config already in force (the watcher
+ * then emits no `config` event), so it is judged against the config in force: a `znode`
+ * config written after the rejected payload clears it. So does the znode's removal, which the
+ * watcher reports as a change to `fallback` (an invalid write while on the fallback changes
+ * nothing and is no such event).
  */
 export class ConfigRejectionWatch {
-  #current: ConfigRejection | undefined;
-
-  get current(): ConfigRejection | undefined {
-    return this.#current;
-  }
+  #last: ConfigRejection | undefined;
 
   rejected(r: ConfigRejection): void {
-    this.#current = r;
+    this.#last = r;
   }
 
-  config(source: string): void {
-    if (source === 'znode' || source === 'fallback') this.#current = undefined;
+  /** A `config` event of the watcher (the config in force changed). */
+  changed(source: string): void {
+    if (source === 'fallback') this.#last = undefined;
+  }
+
+  current(
+    inForce: { readonly source: string; readonly version: number } | undefined,
+  ): ConfigRejection | undefined {
+    const r = this.#last;
+    if (r === undefined || inForce === undefined) return r;
+    if (inForce.source === 'znode' && inForce.version > r.version) {
+      this.#last = undefined;
+      return undefined;
+    }
+    return r;
   }
 }
