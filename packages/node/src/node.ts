@@ -27,6 +27,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import type { NodeConfig } from './config/schema.js';
 import { createAdminServer } from './control/admin/server.js';
+import { registerClusterMetrics } from './control/cluster-metrics.js';
 import { HealthChecker } from './control/health/checker.js';
 import { serviceProbe } from './control/health/probes.js';
 import { createMetrics, type NodeMetrics } from './control/metrics.js';
@@ -206,6 +207,7 @@ export class RingleaderNode implements NodeView {
       },
       reservedPorts(config, this.serviceHost),
     );
+    registerClusterMetrics(this.metrics.registry, this);
   }
 
   /** The listener of one service, by protocol; the control room drives it (control/services/). */
