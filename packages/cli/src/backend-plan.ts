@@ -10,6 +10,7 @@ import {
 } from '@ringleader/core';
 import type { BackendPatch, MembershipSnapshot } from '@ringleader/zk';
 import { parseMeta, parseNumber } from './flags.js';
+import { checkHostFlag } from './host-flag.js';
 import { dash, hostPort, renderTable } from './table.js';
 
 export interface BackendFlags {
@@ -28,6 +29,7 @@ export function checkId(id: string): string {
 /** `backend add`: the payload to create, already validated by encodeBackend. */
 export function planBackendAdd(id: string, flags: BackendFlags & { draining?: boolean }): BackendInput {
   checkId(id);
+  checkHostFlag(flags.host);
   const meta = flags.meta && flags.meta.length > 0 ? parseMeta(flags.meta, false) : undefined;
   const input: BackendInput = {
     host: flags.host ?? '',
@@ -48,6 +50,7 @@ export function planBackendAdd(id: string, flags: BackendFlags & { draining?: bo
  */
 export function planBackendPatch(id: string, flags: BackendFlags): BackendPatch | undefined {
   checkId(id);
+  checkHostFlag(flags.host);
   const meta = flags.meta && flags.meta.length > 0 ? parseMeta(flags.meta, true) : undefined;
   const patch: { -readonly [K in keyof BackendPatch]: BackendPatch[K] } = {};
   if (flags.host !== undefined) patch.host = flags.host;

@@ -10,6 +10,7 @@ export const CLI_ERRORS = {
   RL_CLI_NO_LEADER: { exit: 1, message: 'the cluster has no usable leader' },
   RL_CLI_ADMIN_REQUEST: { exit: 1, message: 'admin API request failed' },
   RL_CLI_DEMO: { exit: 1, message: 'the local demo could not run' },
+  RL_CLI_CHECK_FAILED: { exit: 2, message: 'node check found znodes a node would reject' },
 } as const;
 
 export type CliErrorCode = keyof typeof CLI_ERRORS;

@@ -94,6 +94,7 @@ describe('help', () => {
     const all = leaves(program);
     expect(all.map((l) => l.path.join(' '))).toEqual([
       'node start',
+      'node check',
       'backend add',
       'backend update',
       'backend drain',
@@ -122,6 +123,10 @@ describe('help', () => {
     [
       ['config', 'set', '--help'],
       ['--policy <name>', 'consistent-hash', 'Examples:', '--hash <source>'],
+    ],
+    [
+      ['node', 'check', '--help'],
+      ['--config <file>', '--zk [connect]', 'Exit codes:', 'Example:'],
     ],
     [
       ['status', '--help'],

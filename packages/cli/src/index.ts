@@ -35,7 +35,7 @@ Examples:
   ringleader leader resign
 Every command takes --zk (or $RINGLEADER_ZK) and --cluster (or $RINGLEADER_CLUSTER); see <command> --help.`,
     );
-  registerNodeCommands(program);
+  registerNodeCommands(program, ctx);
   registerBackendCommands(program, ctx);
   registerConfigCommands(program, ctx);
   registerServiceCommands(program, ctx);

@@ -34,7 +34,12 @@ export const NODE_ERRORS = {
   RL_TCP_PROXY_HEADER: { status: 400, message: 'the client sent no valid PROXY protocol header in time' },
   // Configuration and admin API (docs/errors.md, "Node (configuration and admin API)").
   RL_BAD_NODE_CONFIG: { status: 400, message: 'invalid node configuration' },
+  RL_LISTEN_FAILED: { status: 500, message: 'a listener of the node could not bind its address' },
   RL_ADMIN_UNAUTHORISED: { status: 401, message: 'a valid bearer token is required for this action' },
+  RL_ADMIN_LOOPBACK_ONLY: {
+    status: 403,
+    message: 'no admin.token is set: mutating admin endpoints are accepted from loopback only',
+  },
   RL_ADMIN_NOT_FOUND: { status: 404, message: 'no such admin endpoint' },
   RL_ADMIN_ERROR: { status: 500, message: 'admin action failed' },
   RL_ADMIN_BUSY: { status: 503, message: 'too many dashboard streams open on this node' },

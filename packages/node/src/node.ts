@@ -20,13 +20,15 @@ import {
   PeerStatsWatcher,
   ServicesWatcher,
   StatsPublisher,
+  type Logger as ZkLogger,
   ZkSession,
   zkSecurity,
 } from '@ringleader/zk';
 import type { FastifyInstance } from 'fastify';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import type { NodeConfig } from './config/schema.js';
 import { createAdminServer } from './control/admin/server.js';
+import { registerClusterMetrics } from './control/cluster-metrics.js';
 import { HealthChecker } from './control/health/checker.js';
 import { serviceProbe } from './control/health/probes.js';
 import { SharedHealth } from './control/health/shared.js';
@@ -38,6 +40,8 @@ import { serviceControlMetrics } from './control/services/metrics.js';
 import { buildStatus } from './control/status.js';
 import { CertificateReloader, loadTls, type ReloadResult, type SecureContextTarget } from './control/tls.js';
 import type { NodeAddresses, NodeView } from './control/view.js';
+import { listenAs } from './listen-error.js';
+import { createAccessLog, createNodeLogger, mergingLogger } from './logging.js';
 import { parseLeaderTarget } from './plane/admission.js';
 import { createDataPlane } from './plane/http/server.js';
 import { createHttpServiceListener, type HttpServiceBase } from './plane/http-service.js';
@@ -87,15 +91,17 @@ export class RingleaderNode implements NodeView {
   #stopping: Promise<void> | undefined;
   #tls: ReturnType<typeof loadTls> | undefined;
   #tlsReloader: CertificateReloader | undefined;
+  #zkLog: ZkLogger;
 
   constructor(config: NodeConfig, opts: { logger?: Logger } = {}) {
     this.config = config;
-    this.log = (opts.logger ?? pino({ level: config.log.level })).child({
-      node: config.nodeId,
-      cluster: config.cluster,
-    });
+    const base = opts.logger ?? createNodeLogger({ level: config.log.level, format: config.log.format });
+    const bindings = { node: config.nodeId, cluster: config.cluster };
+    this.log = base.child(bindings);
     this.metrics = createMetrics({ perBackend: config.metrics.perBackend });
-    const zkLog = this.log.child({ component: 'zk' });
+    // zk modules bind their own component (and node): merged, so no line carries a key twice.
+    const zkLog = mergingLogger(base, { ...bindings, component: 'zk' });
+    this.#zkLog = zkLog;
     this.session = new ZkSession({
       connectString: config.zookeeper.connect,
       sessionTimeoutMs: config.zookeeper.sessionTimeoutMs,
@@ -169,16 +175,8 @@ export class RingleaderNode implements NodeView {
       limits: config.limits,
       ...(this.#tls ? { tls: this.#tls } : {}),
       logger: this.log.child({ component: 'proxy' }),
-      // Access lines go through their own buffered, asynchronous destination so the request
-      // path never waits on a write.
-      ...(config.log.access
-        ? {
-            accessLog: pino(
-              { base: { node: config.nodeId, cluster: config.cluster, kind: 'access' } },
-              pino.destination({ dest: 1, sync: false, minLength: 4096 }),
-            ),
-          }
-        : {}),
+      // Buffered and asynchronous, flushed within a second of quiet (logging.ts).
+      ...(config.log.access ? { accessLog: createAccessLog(bindings) } : {}),
       metrics: this.metrics,
     };
     this.dataPlane = createDataPlane({
@@ -210,6 +208,7 @@ export class RingleaderNode implements NodeView {
       },
       reservedPorts(config, this.serviceHost),
     );
+    registerClusterMetrics(this.metrics.registry, this);
   }
 
   /** The listener of one service, by protocol; the control room drives it (control/services/). */
@@ -298,7 +297,10 @@ export class RingleaderNode implements NodeView {
     const { config } = this;
     this.#wireEvents();
 
-    const proxy = await this.dataPlane.listen(config.proxy.listen);
+    const proxy = await listenAs(
+      { key: 'proxy.listen', env: 'RINGLEADER_PROXY_LISTEN', ...config.proxy.listen },
+      () => this.dataPlane.listen(config.proxy.listen),
+    );
     this.#adminApp = await createAdminServer({
       isReady: () => this.roles.isServing(),
       status: () => buildStatus(this),
@@ -329,7 +331,10 @@ export class RingleaderNode implements NodeView {
         await opts.extendAdmin?.(app, this);
       },
     });
-    await this.#adminApp.listen({ host: config.admin.listen.host, port: config.admin.listen.port });
+    const adminApp = this.#adminApp;
+    await listenAs({ key: 'admin.listen', env: 'RINGLEADER_ADMIN_LISTEN', ...config.admin.listen }, () =>
+      adminApp.listen({ host: config.admin.listen.host, port: config.admin.listen.port }),
+    );
     const adminAddr = this.#adminApp.server.address();
     const adminPort = typeof adminAddr === 'object' && adminAddr ? adminAddr.port : config.admin.listen.port;
     const advertised = advertisedHost(config.proxy.listen.host, config.advertiseHost);
@@ -343,7 +348,7 @@ export class RingleaderNode implements NodeView {
       nodeId: config.nodeId,
       cluster: config.cluster,
       urls: { ...this.#addresses, serviceHost: reachableServiceHost(this.serviceHost, config.advertiseHost) },
-      logger: this.log.child({ component: 'zk' }),
+      logger: this.#zkLog,
     });
     election.on('role', (change) => {
       this.roles.onRoleChange(change);
@@ -363,7 +368,7 @@ export class RingleaderNode implements NodeView {
   async #join(proxyPort: number, adminPort: number): Promise<void> {
     const { config } = this;
     const waitMs = Math.max(2000, config.zookeeper.sessionTimeoutMs * 2);
-    const noauth = new NotAuthorisedLog(this.log.child({ component: 'zk' }));
+    const noauth = new NotAuthorisedLog(this.#zkLog);
     while (this.#stopping === undefined) {
       try {
         await this.session.waitFor('connected', waitMs);
@@ -393,7 +398,7 @@ export class RingleaderNode implements NodeView {
     this.#registry = new NodeRegistry({
       session: this.session,
       cluster: config.cluster,
-      logger: this.log.child({ component: 'zk' }),
+      logger: this.#zkLog,
       info: {
         id: config.nodeId,
         host: advertisedHost(config.proxy.listen.host, config.advertiseHost),

@@ -1,8 +1,9 @@
 // Process lifecycle around a RingleaderNode: load config (or exit non-zero naming every
 // problem), start, and turn signals into a graceful stop. Used by `ringleader node start`.
-import { pino } from 'pino';
 import { ConfigError, loadNodeConfig } from './config/load.js';
 import { installDashboard } from './control/dashboard/index.js';
+import { ListenError } from './listen-error.js';
+import { createNodeLogger } from './logging.js';
 import { RingleaderNode, type StartOptions } from './node.js';
 
 export interface RunOptions extends StartOptions {
@@ -21,7 +22,7 @@ export async function runNode(opts: RunOptions = {}): Promise<RingleaderNode | u
       ...(opts.configFile ? { file: opts.configFile } : {}),
       env: opts.env ?? process.env,
     });
-    const logger = opts.logger ?? pino({ level: config.log.level });
+    const logger = opts.logger ?? createNodeLogger({ level: config.log.level, format: config.log.format });
     node = new RingleaderNode(config, { logger });
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -65,7 +66,11 @@ export async function runNode(opts: RunOptions = {}): Promise<RingleaderNode | u
       },
     });
   } catch (err) {
-    node.log.fatal({ err, code: (err as { code?: string }).code }, 'node could not start');
+    const code = (err as { code?: string }).code;
+    const why = err instanceof ListenError ? err.message : (err as Error).message;
+    node.log.fatal({ err, code }, `node could not start: ${why}`);
+    // Also one plain line on stderr, as a bad config gives: the JSON log may go to a collector.
+    stderr(`ringleader: node could not start: ${why}${code ? ` [${code}]` : ''}\n`);
     await node.stop('start failed').catch(() => {});
     process.exitCode = 1;
     return undefined;

@@ -86,7 +86,7 @@ describe('loadNodeConfig', () => {
     expect(c.proxy.listen).toEqual({ host: '0.0.0.0', port: 8081 });
     expect(c.admin).toEqual({ listen: { host: '::1', port: 9091 }, token: 'abcdefghijklmnopqrstuvwxyz' });
     expect(c.routing.hash).toEqual({ kind: 'cookie', name: 'sid' });
-    expect(c.log).toEqual({ level: 'info', access: false });
+    expect(c.log).toEqual({ level: 'info', access: false, format: 'auto' });
     const withAccess = loadNodeConfig({
       env: { RINGLEADER_NODE_ID: 'lb-2', RINGLEADER_ZK: '127.0.0.1:2181', RINGLEADER_ACCESS_LOG: 'true' },
       readFile,

@@ -368,6 +368,8 @@ export const NODE_CONFIG_SCHEMA = z.strictObject({
       oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ),
     access: leaf({ env: 'RINGLEADER_ACCESS_LOG' }, bool(false)),
+    /** auto: readable lines when stdout is a terminal, JSON otherwise. */
+    format: leaf({ env: 'RINGLEADER_LOG_FORMAT' }, oneOf(['auto', 'json', 'pretty']).default('auto')),
   }),
 });
 

@@ -203,7 +203,13 @@ export function createMetrics(opts: MetricsOptions = {}): NodeMetrics {
   const registry = new Registry();
   const registers = [registry];
   if (opts.defaultMetrics ?? true) {
-    collectDefaultMetrics({ register: registry, prefix: opts.defaultPrefix ?? 'ringleader_process_' });
+    const prefix = opts.defaultPrefix ?? 'ringleader_process_';
+    collectDefaultMetrics({ register: registry, prefix });
+    // prom-client names three gauges `..._total`, which Prometheus reserves for counters
+    // (`promtool check metrics` fails on them). Their by-type siblings (`nodejs_active_handles`
+    // etc.) stay; sum them for the total.
+    for (const kind of ['handles', 'requests', 'resources'])
+      registry.removeSingleMetric(`${prefix}nodejs_active_${kind}_total`);
   }
   const series = new Map<string, Series>();
   const perBackend = opts.perBackend ?? 'auto';

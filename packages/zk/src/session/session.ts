@@ -31,6 +31,12 @@ import {
   tickLateness,
   watchdogDue,
 } from './session-machine.js';
+import {
+  describeUnresolved,
+  grantedTimeoutLine,
+  type UnresolvedHost,
+  unresolvedHosts,
+} from './session-report.js';
 
 export type { TxOp, TxResult } from './client-internals.js';
 
@@ -192,9 +198,23 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
     if (this.started || this.stateValue === 'closed') return this;
     this.started = true;
     this.client = this.buildClient();
+    void this.checkHostNames();
     this.ticker = setInterval(() => this.tick(), this.timing.checkEveryMs);
     this.ticker.unref();
     return this;
+  }
+
+  /** Connect-string hosts that did not resolve at start (the client only ever says "unreachable"). */
+  private unresolved: readonly UnresolvedHost[] = [];
+
+  private async checkHostNames(): Promise<void> {
+    const bad = await unresolvedHosts(this.connectString).catch(() => []);
+    this.unresolved = bad;
+    for (const h of bad)
+      this.log.error(
+        { host: h.host, code: h.code, connectString: this.connectString },
+        `ZooKeeper host ${h.host} does not resolve (${h.code}): check the connect string or DNS`,
+      );
   }
 
   /** Resolves when the session is in `state` (at once if it is); rejects after timeoutMs or on close. */
@@ -212,7 +232,9 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
       if ((err as Error | undefined)?.name !== 'AbortError') throw err;
       throw zkError(
         'RL_ZK_UNREACHABLE',
-        `session not ${state} after ${timeoutMs} ms (now ${this.stateValue}; ${this.connectString})`,
+        `session not ${state} after ${timeoutMs} ms (now ${this.stateValue}; ${this.connectString}${
+          this.unresolved.length > 0 ? `; ${describeUnresolved(this.unresolved)}` : ''
+        })`,
       );
     }
   }
@@ -479,7 +501,11 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
         const fresh = !this.announced;
         this.announced = true;
         this.transition('connected', fresh ? 'session-established' : 'reconnected');
-        if (fresh) this.emit('session', { generation: g, sessionId: this.sessionIdValue });
+        if (fresh) {
+          const line = grantedTimeoutLine(this.requestedTimeoutMs, this.negotiatedMs);
+          this.log[line.level]({ ...line.obj, sessionId: this.sessionIdValue }, line.msg);
+          this.emit('session', { generation: g, sessionId: this.sessionIdValue });
+        }
         break;
       }
       case zookeeper.State.DISCONNECTED.code:

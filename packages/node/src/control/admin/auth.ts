@@ -14,3 +14,13 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   const b = createHash('sha256').update(token).digest();
   return timingSafeEqual(a, b);
 }
+
+/**
+ * True for a loopback peer (127.0.0.0/8, ::1, or 127.x mapped into IPv6). The socket's own
+ * address, never a forwarded header: a proxy in front would otherwise lend its loopback.
+ */
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4.startsWith('127.') || address === '::1';
+}

@@ -66,6 +66,45 @@ describe('admin server', () => {
     expect(d.calls).toEqual(['drain b1']);
   });
 
+  it('without a token, accepts mutations from loopback only and says so when it listens', async () => {
+    const d = deps();
+    const lines: Array<{ obj: object; msg?: string }> = [];
+    const logger = {
+      warn: (obj: object, msg?: string) => lines.push({ obj, ...(msg ? { msg } : {}) }),
+      info: (obj: object, msg?: string) => lines.push({ obj, ...(msg ? { msg } : {}) }),
+    };
+    const app = await createAdminServer({ ...d.deps, logger });
+    for (const remoteAddress of ['10.0.0.5', '::ffff:192.168.1.2', '2001:db8::1']) {
+      const far = await app.inject({ method: 'POST', url: '/backends/b1/drain', remoteAddress });
+      expect(far.statusCode).toBe(403);
+      expect(far.json().code).toBe('RL_ADMIN_LOOPBACK_ONLY');
+    }
+    expect(d.calls).toEqual([]);
+    // Reads stay open to whoever reaches the listener.
+    expect((await app.inject({ url: '/status', remoteAddress: '10.0.0.5' })).statusCode).toBe(200);
+    for (const remoteAddress of ['127.0.0.1', '127.5.0.1', '::1', '::ffff:127.0.0.1']) {
+      const near = await app.inject({ method: 'POST', url: '/backends/b1/undrain', remoteAddress });
+      expect(near.statusCode).toBe(200);
+    }
+    expect(d.calls).toHaveLength(4);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    await app.close();
+    expect(lines.find((l) => 'mutations' in l.obj)?.obj).toMatchObject({ mutations: 'loopback-only' });
+  });
+
+  it('with a token, a far peer holding it may mutate', async () => {
+    const d = deps({ token: 'correct-horse-battery-staple' });
+    const app = await createAdminServer(d.deps);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/leader/resign',
+      remoteAddress: '10.0.0.5',
+      headers: { authorization: 'Bearer correct-horse-battery-staple' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(d.calls).toEqual(['resign']);
+  });
+
   it('answers bad admin requests with 4xx JSON errors', async () => {
     const app = await createAdminServer(deps().deps);
     const missing = await app.inject({ url: '/nope' });

@@ -3,7 +3,8 @@
 // limits and the operator's view never interfere.
 import { BACKEND_ID } from '@ringleader/core';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { bearerMatches } from './auth.js';
+import { NODE_ERRORS } from '../../errors.js';
+import { bearerMatches, isLoopback } from './auth.js';
 
 export interface AdminActions {
   /** Gracefully hands leadership to a standby; resolves once our election znode is gone. */
@@ -18,9 +19,12 @@ export interface AdminDeps {
   status(): unknown;
   metrics(): Promise<{ contentType: string; body: string }>;
   actions: AdminActions;
-  /** When set, mutating endpoints require `Authorization: Bearer <token>`. */
+  /**
+   * When set, mutating endpoints require `Authorization: Bearer <token>`; when not, they are
+   * accepted from loopback peers only (403 RL_ADMIN_LOOPBACK_ONLY from anywhere else).
+   */
   token?: string;
-  logger?: { warn(obj: object, msg?: string): void };
+  logger?: { warn(obj: object, msg?: string): void; info?(obj: object, msg?: string): void };
   /** Lets other modules (dashboard, SSE) add routes before listen. */
   extend?: (app: FastifyInstance) => void | Promise<void>;
 }
@@ -33,8 +37,17 @@ export async function createAdminServer(deps: AdminDeps): Promise<FastifyInstanc
   // No logger, so no request logging (the top-level disableRequestLogging option is deprecated, FSTDEP023).
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
 
+  // Without a token, a mutation is accepted only from this machine: an admin port bound (or
+  // forwarded) beyond loopback must not let anyone who reaches it drain backends or resign.
   const requireToken = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!deps.token) return;
+    if (!deps.token) {
+      if (isLoopback(req.socket.remoteAddress)) return;
+      deps.logger?.warn(
+        { route: req.routeOptions.url, ip: req.socket.remoteAddress },
+        'admin mutation from another host refused: no admin.token is set',
+      );
+      return problem(reply, 403, 'RL_ADMIN_LOOPBACK_ONLY', NODE_ERRORS.RL_ADMIN_LOOPBACK_ONLY.message);
+    }
     if (!bearerMatches(req.headers.authorization, deps.token)) {
       deps.logger?.warn({ route: req.routeOptions.url, ip: req.ip }, 'admin request without a valid token');
       return problem(reply, 401, 'RL_ADMIN_UNAUTHORISED', 'a valid bearer token is required for this action');
@@ -78,6 +91,17 @@ export async function createAdminServer(deps: AdminDeps): Promise<FastifyInstanc
     );
   }
 
+  // Said once at start, so an operator reading the log knows who may mutate.
+  app.addHook('onListen', async () => {
+    const addr = app.server.address();
+    const where = typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : String(addr);
+    deps.logger?.info?.(
+      { admin: where, mutations: deps.token ? 'token' : 'loopback-only' },
+      deps.token
+        ? `admin API on ${where}: resign/drain/undrain require the bearer token`
+        : `admin API on ${where}: no admin.token set, so resign/drain/undrain are accepted from loopback only`,
+    );
+  });
   if (deps.extend) await deps.extend(app);
   return app;
 }
