@@ -87,6 +87,10 @@ function serviceCard(s) {
   if (typeof t.bytesIn === 'number' || typeof t.bytesOut === 'number')
     fact(dl, 'bytes', `${fmtBytes(t.bytesIn)} in · ${fmtBytes(t.bytesOut)} out`);
   if (typeof t.refused === 'number' && t.refused > 0) fact(dl, 'refused', t.refused, 'warn');
+  // Redis services: commands, and what the last ring change moved (the cache misses to expect).
+  if (typeof t.commands === 'number')
+    fact(dl, 'commands', `${t.commands}${t.errors > 0 ? ` · ${t.errors} errors` : ''}`, t.errors > 0 ? 'warn' : '');
+  if (typeof t.lastMoved === 'number') fact(dl, 'last ring change', `${(t.lastMoved * 100).toFixed(1)} % of keys moved`);
   if (s.check) fact(dl, 'check', s.check);
   card.append(dl);
 
@@ -97,6 +101,12 @@ function serviceCard(s) {
     const dot = h('span', `dot ${b.up ? 'dot-up' : 'dot-down'}`);
     dot.title = `${b.health ?? '?'}${b.reason ? `: ${b.reason}` : ''}`;
     li.append(dot, h('span', '', b.id), h('span', 'muted', addr(b)));
+    const share = t.ring?.[b.id];
+    if (typeof share === 'number') {
+      const el = h('span', 'muted', `${(share * 100).toFixed(1)} % of keys`);
+      el.dataset.testid = 'ring-share';
+      li.append(el);
+    }
     if (!b.up)
       li.append(
         h('span', `health-${b.health === 'unknown' ? 'unknown' : 'down'}`, b.reason ?? b.health ?? 'down'),
