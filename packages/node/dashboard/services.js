@@ -89,8 +89,14 @@ function serviceCard(s) {
   if (typeof t.refused === 'number' && t.refused > 0) fact(dl, 'refused', t.refused, 'warn');
   // Redis services: commands, and what the last ring change moved (the cache misses to expect).
   if (typeof t.commands === 'number')
-    fact(dl, 'commands', `${t.commands}${t.errors > 0 ? ` · ${t.errors} errors` : ''}`, t.errors > 0 ? 'warn' : '');
-  if (typeof t.lastMoved === 'number') fact(dl, 'last ring change', `${(t.lastMoved * 100).toFixed(1)} % of keys moved`);
+    fact(
+      dl,
+      'commands',
+      `${t.commands}${t.errors > 0 ? ` · ${t.errors} errors` : ''}`,
+      t.errors > 0 ? 'warn' : '',
+    );
+  if (typeof t.lastMoved === 'number')
+    fact(dl, 'last ring change', `${(t.lastMoved * 100).toFixed(1)} % of keys moved`);
   if (s.check) fact(dl, 'check', s.check);
   card.append(dl);
 
