@@ -4,13 +4,14 @@
 // printed as pass/miss, nothing fails.
 //
 //   pnpm bench                                   everything (4–5 min on 2 cores)
-//   pnpm bench -- --only proxy                   one part: core | proxy | tcp | propagation | failover | scale
+//   pnpm bench -- --only proxy                   one part: core | proxy | tcp | redis | propagation | failover | scale
 //   pnpm bench -- --only propagation,failover    several
 //   pnpm bench -- --duration 4 --kills 3 --writes 50     a quicker, rougher run
 //   pnpm bench -- --only summary                 no run: rebuild summary and chart from bench-results/
 // Flags: --duration S (measured seconds per proxy, split over --rounds interleaved rounds),
 // --warmup S, --rounds N, --connections N, --loadgen auto|wrk|autocannon, --kills N,
-// --writes N, --session-timeout MS, --poll-ms MS, --tcp-seconds S (per redis-benchmark run of the tcp part).
+// --writes N, --session-timeout MS, --poll-ms MS, --tcp-seconds S (per redis-benchmark run of the tcp part),
+// --redis-seconds S (per redis-benchmark run of the redis part).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { CLUSTER_TARGETS, failoverTable, propagationTable, runClusterBench } fro
 import { markdownTable, textTable } from './measure.mjs';
 import { proxyTables, runProxyBench } from './proxy-bench.mjs';
 import { runScaleNodes, runScaleSimulation, scaleTables } from './scale-bench.mjs';
+import { REDIS_TARGETS, redisMarkdown, redisTables, redisVerdict, runRedisBench } from './redis-bench.mjs';
 import { proxiesSvg } from './svg.mjs';
 import { runTcpBench, TCP_TARGETS, tcpMarkdown, tcpTables, tcpVerdict } from './tcp-bench.mjs';
 import { fmt, load, parseArgs, readJsonIfThere, status, which } from './util.mjs';
@@ -87,7 +89,7 @@ function coreTables(r) {
   return { picks, rebuild, hashes };
 }
 
-const PARTS = ['core', 'proxy', 'tcp', 'propagation', 'failover', 'scale'];
+const PARTS = ['core', 'proxy', 'tcp', 'redis', 'propagation', 'failover', 'scale'];
 const DEFAULTS = {
   only: PARTS.filter((p) => p !== 'scale').join(','),
   duration: 10,
@@ -107,6 +109,7 @@ const DEFAULTS = {
   'sim-backends': 10000,
   'sim-burst': 100,
   'scale-parts': 'nodes,simulation',
+  'redis-seconds': 1.5,
 };
 let args;
 try {
@@ -123,7 +126,7 @@ try {
 }
 if (args.help) {
   console.log(`pnpm bench [-- --only ${PARTS.join(',')}] [--duration S] [--warmup S] [--rounds N] [--connections N]
-  [--loadgen auto|wrk|autocannon] [--kills N] [--writes N] [--session-timeout MS] [--poll-ms MS] [--tcp-seconds S]
+  [--loadgen auto|wrk|autocannon] [--kills N] [--writes N] [--session-timeout MS] [--poll-ms MS] [--tcp-seconds S] [--redis-seconds S]
 defaults: ${JSON.stringify(DEFAULTS)}`);
   process.exit(0);
 }
@@ -254,6 +257,17 @@ if (only.has('scale'))
     printTables([t]);
     write('scale-health', r, `# Health checks at scale — ${started}\n\n${mdTables([t])}\n`);
   });
+// ------------------------------------------------------------------------- redis
+let redis;
+if (only.has('redis')) {
+  banner(
+    'redis: redis-benchmark through twemproxy and a ringleader redis service over 3 redis-servers (proxy on core 1)',
+  );
+  redis = await runRedisBench({ seconds: args['redis-seconds'], rounds: args.rounds });
+  printTables(redisTables(redis));
+  console.log(`\n${redisVerdict(redis)}`);
+  write('redis', redis, redisMarkdown(redis, started));
+}
 
 // ------------------------------------------------------------------------- cluster
 let cluster = {};
@@ -325,6 +339,7 @@ const proxyR = proxy ? { ...proxy, from: started } : earlier('proxy');
 const propR = cluster.propagation ? { ...cluster.propagation, from: started } : earlier('propagation');
 const failR = cluster.failover ? { ...cluster.failover, from: started } : earlier('failover');
 const tcpR = tcp ? { ...tcp, from: started } : earlier('tcp');
+const redisR = redis ? { ...redis, from: started } : earlier('redis');
 const when = (r) => (r?.from && r.from !== started ? ` (earlier run ${r.from})` : '');
 
 /** Ringleader's half-load p99 against the other proxies' (the same extra hop through this rig). */
@@ -386,6 +401,15 @@ if (tcpR?.targets.pass !== null && tcpR?.targets.pass !== undefined) {
     `≤ ${TCP_TARGETS.cpuVsHaproxy} × HAProxy mode tcp`,
     `${fmt.f2(t.worstCpu?.ratio)} × (${t.worstCpu?.case ?? '—'})${when(tcpR)}`,
     status(t.worstCpu ? t.worstCpu.ratio <= TCP_TARGETS.cpuVsHaproxy : null),
+  ]);
+}
+if (redisR?.targets.pass !== null && redisR?.targets.pass !== undefined) {
+  const t = redisR.targets;
+  rows.push([
+    'ringleader redis service req/s per core (redis-benchmark SET/GET; worst of -P 1, -P 16)',
+    `≥ ${REDIS_TARGETS.p1} × twemproxy at -P 1, ≥ ${REDIS_TARGETS.p16} × at -P 16`,
+    `${fmt.f2(t.worst?.ratio)} × (${t.worst?.case ?? '—'})${when(redisR)}`,
+    status(t.pass),
   ]);
 }
 if (failR) {
