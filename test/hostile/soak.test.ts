@@ -42,12 +42,19 @@ async function sample(node: LocalNode, t0: number): Promise<Sample | undefined> 
       await fetch(`${node.adminUrl}/metrics`, { signal: AbortSignal.timeout(2000) })
     ).text();
     const num = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+    // Summed over the per-type series (the unlabelled *_total gauge is not exported: promtool).
+    const sum = (name: string) => {
+      let total = 0;
+      for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'gm')))
+        total += Number(m[1]);
+      return total;
+    };
     return {
       t: Date.now() - t0,
       node: node.id,
       pid,
       rss: rssMiB(pid),
-      handles: num('ringleader_process_nodejs_active_handles_total'),
+      handles: sum('ringleader_process_nodejs_active_handles'),
       heapUsed: Math.round(num('ringleader_process_nodejs_heap_size_used_bytes') / 1048576),
     };
   } catch {
