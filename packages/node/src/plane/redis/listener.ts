@@ -16,6 +16,7 @@ import {
 } from '@ringleader/core';
 import { monotonicNow, type ServingPermit } from '../../seam.js';
 import { admit, cachedLeaderTarget } from '../admission.js';
+import { bindServer } from '../bind.js';
 import { connectBackend } from '../tcp/connect.js';
 import { startRelay } from '../tcp/relay.js';
 import { BackendLink } from './link.js';
@@ -240,20 +241,15 @@ export function createRedisListener(o: RedisListenerOptions): RedisListener {
 
   return {
     stats,
-    listen(addr) {
-      return new Promise((resolve, reject) => {
-        const s = createServer({ pauseOnConnect: true }, onConnection);
-        s.once('error', reject);
-        s.listen({ host: addr.host, port: addr.port }, () => {
-          s.off('error', reject);
-          s.on('error', (err) => o.logger?.error({ err, service: service.name }, 'redis listener error'));
-          server = s;
-          tick ??= setInterval(onTick, REDIS_TICK_MS);
-          tick.unref();
-          const a = s.address();
-          resolve(typeof a === 'object' && a !== null ? { host: a.address, port: a.port } : addr);
-        });
-      });
+    async listen(addr) {
+      const s = createServer({ pauseOnConnect: true }, onConnection);
+      const bound = await bindServer(s, addr, (err) =>
+        o.logger?.error({ err, service: service.name }, 'redis listener error'),
+      );
+      server = s;
+      tick ??= setInterval(onTick, REDIS_TICK_MS);
+      tick.unref();
+      return bound;
     },
     update(def) {
       service = def;

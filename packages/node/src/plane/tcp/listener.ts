@@ -20,6 +20,7 @@ import {
   type TcpRefusalReason,
 } from '../../seam.js';
 import { admit, cachedLeaderTarget } from '../admission.js';
+import { bindServer } from '../bind.js';
 import { readProxyHeader } from './accept-proxy.js';
 import { adoptReadBuffer, BackendReader, connectBackend } from './connect.js';
 import { proxyHeaderFor } from './proxy.js';
@@ -379,20 +380,15 @@ export function createTcpListener(o: TcpListenerOptions): TcpListener {
 
   return {
     stats,
-    listen(addr) {
-      return new Promise((resolve, reject) => {
-        const s = createServer({ allowHalfOpen: true, pauseOnConnect: true }, onConnection);
-        s.once('error', reject);
-        s.listen({ host: addr.host, port: addr.port }, () => {
-          s.off('error', reject);
-          s.on('error', (err) => o.logger?.error({ err, service: service.name }, 'tcp listener error'));
-          server = s;
-          tick ??= setInterval(onTick, TICK_MS);
-          tick.unref();
-          const a = s.address();
-          resolve(typeof a === 'object' && a !== null ? { host: a.address, port: a.port } : addr);
-        });
-      });
+    async listen(addr) {
+      const s = createServer({ allowHalfOpen: true, pauseOnConnect: true }, onConnection);
+      const bound = await bindServer(s, addr, (err) =>
+        o.logger?.error({ err, service: service.name }, 'tcp listener error'),
+      );
+      server = s;
+      tick ??= setInterval(onTick, TICK_MS);
+      tick.unref();
+      return bound;
     },
     update(def) {
       service = def;
