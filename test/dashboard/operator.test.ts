@@ -189,12 +189,20 @@ describe.skipIf(!haveChromium)('dashboard for the operator in headless Chromium'
       node: string;
       zk: { leader: { id: string; epoch: number } | null };
       serving: unknown;
-      nodes: Array<{ id: string; reachable: boolean; error: string | null; status: { role: string } | null }>;
+      nodes: Array<{
+        id: string;
+        reachable: boolean;
+        error: string | null;
+        status: { role: string; serving?: boolean } | null;
+      }>;
     };
     const other = frame.nodes.find((n) => n.id !== frame.node)!;
     other.reachable = false;
     other.error = 'timed out';
     other.status = { ...other.status!, role: 'leader' };
+    // In the replayed frame this node is a standby whichever node leads the live cluster now.
+    for (const n of frame.nodes)
+      if (n.id !== other.id && n.status) n.status = { ...n.status, role: 'standby', serving: false };
     frame.zk.leader = { id: other.id, epoch: 7 };
     frame.serving = { state: 'outage', since: frame.at - 65_000, sinceKnown: true, lastServer: other.id };
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
