@@ -1,9 +1,10 @@
-// A small, bounded reader for the RESP2 replies a health check gets back from Redis (`PING`,
-// `INFO replication`): simple strings, errors, integers and bulk strings, possibly split over
-// any number of TCP chunks. Pure: bytes in, a verdict out. Arrays and RESP3 types are not
-// needed by a check, so they are reported as unexpected rather than half-parsed. A backend that
-// is not Redis (or a hostile one) can send anything, so the reader never buffers more than
-// `maxBytes` and reports instead of growing.
+// The RESP2 replies a health check gets back from Redis (`PING`, `INFO replication`): simple
+// strings, errors, integers and bulk strings, possibly split over any number of TCP chunks, read
+// with core's reply reader (the one the Redis plane uses) under a check's own small limits. Pure:
+// bytes in, a verdict out. Arrays and RESP3 types are not needed by a check, so they are reported
+// as unexpected. A backend that is not Redis (or a hostile one) can send anything, so the reader
+// never holds more than `maxBytes` and reports instead of growing.
+import { decodeReply, RespProtocolError, RespReplyReader, type RespValue } from '@ringleader/core';
 
 /** The largest reply a check accepts: `INFO replication` on a busy primary is a few KiB. */
 export const MAX_RESP_REPLY = 64 * 1024;
@@ -23,47 +24,60 @@ export type RespParse =
   /** Not a reply a check can use; `reason` is for the probe's detail. */
   | { readonly kind: 'bad'; readonly reason: string };
 
-const CR = 0x0d;
-const LF = 0x0a;
+/**
+ * Core's reader (the proxy's own), bounded for a check: a line or a bulk body of at most
+ * `maxBytes` (a bulk's length is judged on its header, before the body arrives).
+ */
+function checkReader(maxBytes: number): RespReplyReader {
+  return new RespReplyReader({
+    maxBulkBytes: maxBytes,
+    maxInlineBytes: maxBytes,
+    maxArgs: 1024,
+    maxDepth: 2,
+  });
+}
+
+/** The reply a check can use, from core's decoded value. */
+function toReply(v: RespValue): RespReply | string {
+  switch (v.type) {
+    case 'simple':
+    case 'error':
+    case 'integer':
+      return v;
+    case 'bulk':
+      return { type: 'bulk', value: v.value === null ? null : v.value.toString('utf8') };
+    case 'array':
+      return 'an array reply, not one a check reads';
+    default:
+      return `a RESP3 reply (first byte ${describeByte(v.raw[0] ?? 0)})`;
+  }
+}
+
+/** Next whole reply from `reader`; `buffered` bytes are held after it. */
+function nextReply(reader: RespReplyReader, buffered: number, maxBytes: number): RespParse {
+  let raw: Buffer | null;
+  let value: RespValue;
+  try {
+    raw = reader.next();
+    if (raw === null) return buffered > maxBytes ? tooLong(maxBytes) : { kind: 'incomplete' };
+    value = decodeReply(raw);
+  } catch (err) {
+    if (err instanceof RespProtocolError)
+      return err.code === 'RL_RESP_TOO_LARGE' ? tooLong(maxBytes) : { kind: 'bad', reason: err.message };
+    throw err;
+  }
+  const reply = toReply(value);
+  return typeof reply === 'string'
+    ? { kind: 'bad', reason: reply }
+    : { kind: 'reply', reply, consumed: raw.length };
+}
 
 /** Parses the first RESP reply at the start of `buf`. Pure. */
 export function parseResp(buf: Uint8Array, maxBytes = MAX_RESP_REPLY): RespParse {
   if (buf.length === 0) return { kind: 'incomplete' };
-  const type = buf[0] as number;
-  const eol = findCrlf(buf, 1, maxBytes);
-  if (eol === -1) {
-    return buf.length >= maxBytes ? tooLong(maxBytes) : { kind: 'incomplete' };
-  }
-  const line = Buffer.from(buf.buffer, buf.byteOffset + 1, eol - 1).toString('latin1');
-  const afterLine = eol + 2;
-  switch (type) {
-    case 0x2b: // '+'
-      return { kind: 'reply', reply: { type: 'simple', value: line }, consumed: afterLine };
-    case 0x2d: // '-'
-      return { kind: 'reply', reply: { type: 'error', value: line }, consumed: afterLine };
-    case 0x3a: {
-      // ':'
-      if (!/^-?\d{1,15}$/.test(line)) return { kind: 'bad', reason: `bad RESP integer ${quote(line)}` };
-      return { kind: 'reply', reply: { type: 'integer', value: Number(line) }, consumed: afterLine };
-    }
-    case 0x24: {
-      // '$'
-      if (line === '-1') return { kind: 'reply', reply: { type: 'bulk', value: null }, consumed: afterLine };
-      if (!/^\d{1,10}$/.test(line)) return { kind: 'bad', reason: `bad RESP bulk length ${quote(line)}` };
-      const len = Number(line);
-      const end = afterLine + len;
-      // Judged on the announced length, so an oversized reply fails before it is received.
-      if (end + 2 > maxBytes) return tooLong(maxBytes);
-      if (buf.length < end + 2) return { kind: 'incomplete' };
-      if (buf[end] !== CR || buf[end + 1] !== LF) {
-        return { kind: 'bad', reason: 'RESP bulk string not terminated by CRLF' };
-      }
-      const value = Buffer.from(buf.buffer, buf.byteOffset + afterLine, len).toString('utf8');
-      return { kind: 'reply', reply: { type: 'bulk', value }, consumed: end + 2 };
-    }
-    default:
-      return { kind: 'bad', reason: `not a RESP reply (first byte ${describeByte(type)})` };
-  }
+  const reader = checkReader(maxBytes);
+  reader.push(Buffer.from(buf.buffer, buf.byteOffset, buf.length));
+  return nextReply(reader, buf.length, maxBytes);
 }
 
 /**
@@ -72,22 +86,25 @@ export function parseResp(buf: Uint8Array, maxBytes = MAX_RESP_REPLY): RespParse
  */
 export class RespReader {
   readonly #max: number;
-  #buf: Buffer = Buffer.alloc(0);
+  readonly #reader: RespReplyReader;
+  #buffered = 0;
 
   constructor(maxBytes = MAX_RESP_REPLY) {
     this.#max = maxBytes;
+    this.#reader = checkReader(maxBytes);
   }
 
   /** Adds `chunk` and returns the first whole reply, if any, removing it from the buffer. */
   push(chunk: Uint8Array): RespParse {
-    this.#buf = this.#buf.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#buf, chunk]);
+    this.#reader.push(Buffer.from(chunk));
+    this.#buffered += chunk.length;
     return this.take();
   }
 
   /** The next whole reply from what is already buffered. */
   take(): RespParse {
-    const r = parseResp(this.#buf, this.#max);
-    if (r.kind === 'reply') this.#buf = this.#buf.subarray(r.consumed);
+    const r = nextReply(this.#reader, this.#buffered, this.#max);
+    if (r.kind === 'reply') this.#buffered -= r.consumed;
     return r;
   }
 }
@@ -134,13 +151,4 @@ export function describeByte(b: number): string {
 
 function tooLong(max: number): RespParse {
   return { kind: 'bad', reason: `reply over ${max} bytes` };
-}
-
-/** Index of the CR of the first CRLF at or after `from`, looking no further than `limit`. */
-function findCrlf(buf: Uint8Array, from: number, limit: number): number {
-  const end = Math.min(buf.length, limit) - 1;
-  for (let i = from; i < end; i++) {
-    if (buf[i] === CR && buf[i + 1] === LF) return i;
-  }
-  return -1;
 }
