@@ -3,11 +3,11 @@
 // the Redis and PostgreSQL services over real servers, traffic on all three, the leader
 // SIGKILLed after 5 s, exit 0 after 12 s — must show the failover with a measured interruption
 // on every tier and leave no process behind.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, runCli } from './cli-helpers.js';
+import { buildCli, CliProcess, runCli } from './cli-helpers.js';
 
 beforeAll(() => {
   buildCli(); // also builds packages/launcher/dist, which the demo loads
@@ -39,7 +39,7 @@ describe('ringleader demo', () => {
     expect(out).toMatch(/kill the leader: `.* demo kill-leader` or `kill -9 \d+`/);
 
     // The tiers: each service on every node's own service host, its backends and a hand command.
-    expect(out).toMatch(/^ {2}cache +tcp, consistent-hash/m);
+    expect(out).toMatch(/^ {2}cache +redis, consistent-hash on each command's key/m);
     expect(out).toMatch(/listens lb-1 127\.0\.0\.1:(\d+) {2}lb-2 127\.0\.0\.2:\1 {2}lb-3 127\.0\.0\.3:\1$/m);
     expect(out).toMatch(/backends r1 127\.0\.0\.1:\d+ pid \d+, r2 127\.0\.0\.1:\d+ pid \d+$/m);
     expect(out).toMatch(/try: redis-cli -h 127\.0\.0\.1 -p \d+ ping/);
@@ -101,5 +101,29 @@ describe('ringleader demo', () => {
     const demoPid = /state: (.*\/(\d+)\.json)$/m.exec(out);
     expect(demoPid).not.toBeNull();
     expect(existsSync(join(tmpdir(), 'ringleader-demo', `${demoPid![2]}.json`))).toBe(false);
+    // Its whole output stays in the transcript it named, the last line included.
+    const kept = /stays in (.*\.log)$/m.exec(out);
+    expect(kept, out).not.toBeNull();
+    expect(readFileSync(kept![1]!, 'utf8')).toBe(out);
+  }, 60_000);
+
+  it('ctrlCMidTraffic: prints the summary before it exits and keeps it in its transcript (a tmux pane closes on exit)', async () => {
+    const demo = new CliProcess(['demo']);
+    const deadline = Date.now() + 45_000;
+    // The first live line means traffic flows; Ctrl-C is SIGINT to the process.
+    while (!/^\d\d:\d\d:\d\d\.\d{3} +\d+ +\d+ /m.test(demo.stdout) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const transcript = /^transcript: (\S+\.log) /m.exec(demo.stdout)?.[1];
+    expect(transcript, demo.stdout).toBeDefined();
+    demo.proc.kill('SIGINT');
+    const r = await demo.exited;
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/^summary: \d+ requests in [\d.]+ s, 0 failed/m);
+    expect(r.stdout).toMatch(/SIGINT: stopping the nodes/);
+    // The summary comes before the stop, so a closing pane has shown it; the file keeps it all.
+    expect(r.stdout.indexOf('summary:')).toBeLessThan(r.stdout.indexOf('SIGINT: stopping'));
+    const kept = readFileSync(transcript!, 'utf8');
+    expect(kept).toBe(r.stdout);
+    expect(kept).toMatch(/stopped: all \d+ processes it started have exited; nothing left running/);
   }, 60_000);
 });

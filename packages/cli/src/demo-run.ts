@@ -8,14 +8,21 @@
 // Beside the HTTP service, two tiers of services/ (demo-tier-setup.ts): `cache` over two
 // redis-servers and `db` over a PostgreSQL, each with its own client (demo-tiers.ts), so the
 // leader kill shows on all three.
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LocalCluster, LocalNode, ZkEnsemble } from '@ringleader/launcher';
 import type { CliIo } from './context.js';
 import { LoadGenerator, now } from './demo-load.js';
 import type { DemoPlan } from './demo-plan.js';
-import { type DemoState, pidAlive, removeDemoState, stateFile, writeDemoState } from './demo-state.js';
+import {
+  type DemoState,
+  pidAlive,
+  removeDemoState,
+  startTranscript,
+  stateFile,
+  writeDemoState,
+} from './demo-state.js';
 import {
   defineTiers,
   serviceHost,
@@ -70,7 +77,21 @@ const failure = (what: string, err: unknown) =>
 export async function runDemo(plan: DemoPlan, io: CliIo): Promise<number> {
   const root = repoRoot();
   const launcher = await loadLauncher();
-  const say = (line: string) => io.out(`${line}\n`);
+  let transcript: string | undefined;
+  try {
+    transcript = startTranscript(process.pid, pidAlive);
+  } catch (err) {
+    io.err(`ringleader demo: cannot keep a transcript: ${(err as Error).message}\n`);
+  }
+  const say = (line: string) => {
+    io.out(`${line}\n`);
+    if (transcript === undefined) return;
+    try {
+      appendFileSync(transcript, `${line}\n`);
+    } catch {
+      transcript = undefined; // a full or vanished /tmp must not stop the demo
+    }
+  };
 
   // -------------------------------------------------------------- stop requests (signals, --duration)
   let stopping = false;
@@ -125,6 +146,7 @@ export async function runDemo(plan: DemoPlan, io: CliIo): Promise<number> {
     const all = seenPids.size === 0 ? '' : ` all ${seenPids.size} processes it started have exited;`;
     if (left.length === 0) say(`stopped:${all} nothing left running`);
     else say(`stopped, but still running: pids ${left.join(', ')}`);
+    if (transcript !== undefined) say(`this run's output, summary included, stays in ${transcript}`);
     return left.length === 0 ? 0 : 1;
   };
 
@@ -253,6 +275,7 @@ export async function runDemo(plan: DemoPlan, io: CliIo): Promise<number> {
       keepLogs: plan.keepLogs,
       cli,
       stateFile: stateFile(process.pid),
+      transcript,
       services: tiers.map((t) => t.banner),
       skippedTiers: servers.skipped,
     }))

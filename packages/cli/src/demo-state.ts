@@ -2,7 +2,7 @@
 // which, so `ringleader demo kill-leader` in another terminal can find the leader's pid. One file
 // per demo, `<tmpdir>/ringleader-demo/<demo pid>.json`, rewritten when a node restarts (new pid)
 // and removed when the demo stops. Parsing and choosing are pure; the file I/O is at the end.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -107,6 +107,33 @@ export function writeDemoState(state: DemoState, dir: string = demoStateDir()): 
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
   renameSync(tmp, file);
+  return file;
+}
+
+/**
+ * This demo's output, line by line, kept after it exits: Ctrl-C in a tmux pane closes the pane
+ * with the summary, so the summary must outlive the terminal.
+ */
+export function transcriptFile(pid: number, dir: string = demoStateDir()): string {
+  return join(dir, `${pid}.log`);
+}
+
+/** Starts this demo's transcript; of the finished demos' transcripts, the `keep` newest stay. */
+export function startTranscript(
+  pid: number,
+  alive: (pid: number) => boolean,
+  keep = 3,
+  dir: string = demoStateDir(),
+): string {
+  mkdirSync(dir, { recursive: true });
+  const old = readdirSync(dir)
+    .map((n) => /^(\d+)\.log$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null && !alive(Number(m[1])))
+    .map((m) => ({ file: join(dir, m[0]), at: statSync(join(dir, m[0])).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  for (const o of old.slice(keep)) rmSync(o.file, { force: true });
+  const file = transcriptFile(pid, dir);
+  writeFileSync(file, '');
   return file;
 }
 

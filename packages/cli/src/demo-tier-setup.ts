@@ -124,10 +124,10 @@ export async function defineTiers(
     await put(
       'cache',
       {
-        protocol: 'tcp',
+        // Key-aware: every command goes to the Redis that owns its key, the same on every node.
+        protocol: 'redis',
         listen: port,
         policy: 'consistent-hash',
-        hash: 'ip',
         healthCheck: { kind: 'redis', ...CHECK },
       },
       backends,
@@ -143,7 +143,7 @@ export async function defineTiers(
         name: 'cache',
         label: 'redis',
         port,
-        summary: 'tcp, consistent-hash on the client ip, redis health check (PING → +PONG)',
+        summary: "redis, consistent-hash on each command's key, redis health check (PING → +PONG)",
         hosts: targets,
         backends: backends.map((b) => ({ id: b.id, address: `${b.host}:${b.port}`, pid: b.pid })),
         perSecond: 10,

@@ -20,7 +20,7 @@ const dataRow = (v: string) =>
 describe('tier protocols', () => {
   it('redis: ok only when the GET returns the value just SET', () => {
     expect(redisProtocol.request(9).toString()).toBe(
-      '*3\r\n$3\r\nSET\r\n$6\r\ndemo:1\r\n$1\r\n9\r\n*2\r\n$3\r\nGET\r\n$6\r\ndemo:1\r\n',
+      '*3\r\n$3\r\nSET\r\n$6\r\ndemo:9\r\n$1\r\n9\r\n*2\r\n$3\r\nGET\r\n$6\r\ndemo:9\r\n',
     );
     expect(redisProtocol.replyStep(Buffer.from('+OK\r\n'), 9)).toEqual({ kind: 'more' });
     expect(redisProtocol.replyStep(Buffer.from('+OK\r\n$1\r\n9\r\n'), 9)).toEqual({ kind: 'ok' });

@@ -5,18 +5,17 @@
 // whose service host answered), so the failover of each tier is measured like the HTTP one.
 // The protocol steps are pure (tested without servers); TierClient is the I/O around them.
 import { connect, type Socket } from 'node:net';
+import { decodeReply, RespProtocolError, RespReplyReader, type RespValue, resp } from '@ringleader/core';
 import { now } from './demo-load.js';
 import type { Outcome } from './demo-traffic.js';
 import {
   parsePgMessages,
-  parseResp,
   pgAuthCode,
   pgErrorText,
   pgFirstColumn,
   pgQuery,
   pgStartup,
   pgTerminate,
-  respCommand,
   WireError,
 } from './demo-wire.js';
 
@@ -43,32 +42,49 @@ function guarded(f: () => Step): Step {
   try {
     return f();
   } catch (err) {
-    if (err instanceof WireError) return fail(err.message);
+    if (err instanceof WireError || err instanceof RespProtocolError) return fail(err.message);
     throw err;
   }
 }
+
+/** The complete replies at the front of `buf`, at most `n`. */
+function replies(buf: Buffer, n: number): RespValue[] {
+  const reader = new RespReplyReader();
+  reader.push(buf);
+  const out: RespValue[] = [];
+  for (let i = 0; i < n; i++) {
+    const raw = reader.next();
+    if (raw === null) break;
+    out.push(decodeReply(raw));
+  }
+  return out;
+}
+
+/** The keys the demo writes: enough of them that the ring spreads them over every Redis. */
+const DEMO_KEYS = 64;
 
 /** SET demo:<n> <seq> then GET it back, pipelined: ok when the GET returns what was set. */
 export const redisProtocol: TierProtocol = {
   helloStep: () => OK,
   request: (seq) =>
     Buffer.concat([
-      respCommand(['SET', `demo:${seq % 8}`, String(seq)]),
-      respCommand(['GET', `demo:${seq % 8}`]),
+      resp.command(['SET', `demo:${seq % DEMO_KEYS}`, String(seq)]),
+      resp.command(['GET', `demo:${seq % DEMO_KEYS}`]),
     ]),
   replyStep: (buf, seq) =>
     guarded(() => {
-      const set = parseResp(buf);
-      if (set === undefined) return MORE;
-      if (set.value.type === 'error') return fail(set.value.value);
-      const got = parseResp(buf, set.next);
-      if (got === undefined) return MORE;
-      if (got.value.type === 'error') return fail(got.value.value);
-      if (got.value.type !== 'bulk' || got.value.value !== String(seq))
-        return fail(`GET returned ${JSON.stringify(got.value.value)}, not the ${seq} just set`);
+      const got = replies(buf, 2);
+      const set = got[0];
+      if (set?.type === 'error') return fail(set.value);
+      const get = got[1];
+      if (get === undefined) return MORE;
+      if (get.type === 'error') return fail(get.value);
+      const value = get.type === 'bulk' && get.value !== null ? get.value.toString() : null;
+      if (value !== String(seq))
+        return fail(`GET returned ${JSON.stringify(value)}, not the ${seq} just set`);
       return OK;
     }),
-  bye: respCommand(['QUIT']),
+  bye: resp.command(['QUIT']),
 };
 
 /** Trust auth as user postgres; then `SELECT 1` must return a row of 1 before ReadyForQuery. */

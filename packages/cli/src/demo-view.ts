@@ -45,6 +45,8 @@ export interface BannerInput {
   /** How the user runs the CLI, e.g. `pnpm ringleader`. */
   readonly cli: string;
   readonly stateFile: string;
+  /** Where every line of this output is also written, kept after exit (none: not writable). */
+  readonly transcript?: string | undefined;
   /** The Redis and PostgreSQL services, and one line per tier that could not start. */
   readonly services?: readonly ServiceBanner[];
   readonly skippedTiers?: readonly string[];
@@ -83,6 +85,7 @@ export function bannerLines(b: BannerInput): string[] {
   out.push(
     `logs: ${b.logDir}${b.keepLogs ? '' : ' (removed at exit; --keep-logs keeps them)'}`,
     `state: ${b.stateFile}`,
+    ...(b.transcript ? [`transcript: ${b.transcript} (this output, summary included; kept after exit)`] : []),
     '',
     `traffic: ${b.rate} req/s spread over the ${b.nodes.length} proxy ports, like DNS round-robin ` +
       (b.standby === 'forward'

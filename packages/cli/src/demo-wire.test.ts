@@ -1,15 +1,12 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   parsePgMessages,
-  parseResp,
   pgAuthCode,
   pgErrorText,
   pgFirstColumn,
   pgQuery,
   pgStartup,
   pgTerminate,
-  respCommand,
   WireError,
 } from './demo-wire.js';
 
@@ -26,57 +23,6 @@ const int32 = (n: number) => {
   return b;
 };
 const cstr = (s: string) => Buffer.from(`${s}\0`);
-
-describe('RESP', () => {
-  it('builds a command as an array of bulk strings (byte lengths, not characters)', () => {
-    expect(respCommand(['SET', 'k', 'é']).toString()).toBe('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\né\r\n');
-  });
-
-  it('parses every reply type and says where the next begins', () => {
-    const buf = Buffer.from('+OK\r\n-ERR wrong\r\n:42\r\n$3\r\nabc\r\n$-1\r\n*2\r\n$1\r\na\r\n:7\r\n');
-    const values = [];
-    let at = 0;
-    for (;;) {
-      const r = parseResp(buf, at);
-      if (r === undefined) break;
-      values.push(r.value);
-      at = r.next;
-    }
-    expect(at).toBe(buf.length);
-    expect(values).toEqual([
-      { type: 'simple', value: 'OK' },
-      { type: 'error', value: 'ERR wrong' },
-      { type: 'integer', value: 42 },
-      { type: 'bulk', value: 'abc' },
-      { type: 'bulk', value: null },
-      {
-        type: 'array',
-        value: [
-          { type: 'bulk', value: 'a' },
-          { type: 'integer', value: 7 },
-        ],
-      },
-    ]);
-  });
-
-  it('waits for the rest of a reply split anywhere', () => {
-    fc.assert(
-      fc.property(fc.array(fc.string(), { minLength: 1, maxLength: 4 }), (args) => {
-        // A command is itself a valid RESP array: every strict prefix is incomplete.
-        const whole = respCommand(args);
-        for (let n = 0; n < whole.length; n++) expect(parseResp(whole.subarray(0, n))).toBeUndefined();
-        const r = parseResp(whole);
-        expect(r?.next).toBe(whole.length);
-        expect(r?.value).toEqual({ type: 'array', value: args.map((a) => ({ type: 'bulk', value: a })) });
-      }),
-    );
-  });
-
-  it('refuses bytes that are not RESP', () => {
-    expect(() => parseResp(Buffer.from('HTTP/1.1 400\r\n'))).toThrow(WireError);
-    expect(() => parseResp(Buffer.from(':x1\r\n'))).toThrow(/not an integer/);
-  });
-});
 
 describe('PostgreSQL', () => {
   it('StartupMessage: length, protocol 3.0, name/value pairs, final NUL', () => {

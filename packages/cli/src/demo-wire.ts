@@ -1,71 +1,9 @@
-// The few protocol frames the demo's Redis and PostgreSQL clients speak (pure, so they are tested
-// without a server): RESP commands and replies, and the PostgreSQL v3 messages of a trust-auth
-// start-up and a simple query. Just enough for SET/GET and SELECT 1 — not a driver.
+// The few PostgreSQL v3 messages the demo's client speaks (pure, so they are tested without a
+// server): a trust-auth start-up and a simple query. Just enough for SELECT 1 — not a driver.
+// RESP comes from @ringleader/core, the codec the proxy itself uses.
 
-// ------------------------------------------------------------------------------------ RESP
-
-export type RespValue =
-  | { readonly type: 'simple'; readonly value: string }
-  | { readonly type: 'error'; readonly value: string }
-  | { readonly type: 'integer'; readonly value: number }
-  | { readonly type: 'bulk'; readonly value: string | null }
-  | { readonly type: 'array'; readonly value: readonly RespValue[] | null };
-
-/** A command as a RESP array of bulk strings: `*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`. */
-export function respCommand(args: readonly string[]): Buffer {
-  const parts = [`*${args.length}\r\n`];
-  for (const a of args) parts.push(`$${Buffer.byteLength(a)}\r\n${a}\r\n`);
-  return Buffer.from(parts.join(''));
-}
-
-/** Thrown for bytes that are not RESP: the connection is useless after that. */
+/** Thrown for bytes that are not the protocol spoken: the connection is useless after that. */
 export class WireError extends Error {}
-
-/**
- * One reply from the front of `buf`: the value and the bytes after it, or undefined while the
- * reply is incomplete.
- */
-export function parseResp(buf: Buffer, at = 0): { value: RespValue; next: number } | undefined {
-  if (at >= buf.length) return undefined;
-  const eol = buf.indexOf('\r\n', at);
-  if (eol < 0) return undefined;
-  const kind = String.fromCharCode(buf[at]!);
-  const line = buf.toString('utf8', at + 1, eol);
-  const after = eol + 2;
-  const int = () => {
-    if (!/^-?\d+$/.test(line)) throw new WireError(`RESP: ${JSON.stringify(line)} is not an integer`);
-    return Number(line);
-  };
-  switch (kind) {
-    case '+':
-      return { value: { type: 'simple', value: line }, next: after };
-    case '-':
-      return { value: { type: 'error', value: line }, next: after };
-    case ':':
-      return { value: { type: 'integer', value: int() }, next: after };
-    case '$': {
-      const n = int();
-      if (n < 0) return { value: { type: 'bulk', value: null }, next: after };
-      if (buf.length < after + n + 2) return undefined;
-      return { value: { type: 'bulk', value: buf.toString('utf8', after, after + n) }, next: after + n + 2 };
-    }
-    case '*': {
-      const n = int();
-      if (n < 0) return { value: { type: 'array', value: null }, next: after };
-      const items: RespValue[] = [];
-      let next = after;
-      for (let i = 0; i < n; i++) {
-        const item = parseResp(buf, next);
-        if (item === undefined) return undefined;
-        items.push(item.value);
-        next = item.next;
-      }
-      return { value: { type: 'array', value: items }, next };
-    }
-    default:
-      throw new WireError(`RESP: unexpected type byte ${JSON.stringify(kind)}`);
-  }
-}
 
 // ------------------------------------------------------------------------------------ PostgreSQL
 
