@@ -86,6 +86,7 @@ const doc = (
   source = 'znode',
 ): NodeFetch => ({
   doc: {
+    node: { pid: role === 'leader' ? 4101 : 4102 },
     role,
     epoch: 7,
     serving: role === 'leader',
@@ -185,10 +186,10 @@ describe('buildStatusView', () => {
     const text = formatStatus(v);
     expect(text).toContain('ring:    DISAGREE: lb-2: snapshot 96, ZooKeeper 100');
     expect(text).toMatch(
-      /\nlb-2\s+standby\s+7\s+connected\s+96 \(zk 100\)\s+consistent-hash header:x-user-id\s+\w{8} \(znode\)\s+no\s+http:\/\/10\.0\.0\.2:9090\n/,
+      /\nlb-2\s+standby\s+7\s+connected\s+96 \(zk 100\)\s+consistent-hash header:x-user-id\s+\w{8} \(znode\)\s+no\s+4102\s+http:\/\/10\.0\.0\.2:9090\n/,
     );
     expect(text).toMatch(
-      /\nlb-3\s+standby\?\s+-\s+-\s+-\s+-\s+-\s+-\s+http:\/\/127\.0\.0\.1:9091 unreachable: ECONNREFUSED\n/,
+      /\nlb-3\s+standby\?\s+-\s+-\s+-\s+-\s+-\s+-\s+-\s+http:\/\/127\.0\.0\.1:9091 unreachable: ECONNREFUSED\n/,
     );
     expect(text).toMatch(/\nID\s+ADDRESS\s+WEIGHT\s+STATE\s+ZONE\s+HEALTH@lb-1\s+HEALTH@lb-2\n/);
     expect(text).toMatch(/\nweb-1\s+10\.1\.0\.1:80\s+2\s+active\s+eu-1\s+up\s+down\n/);

@@ -33,7 +33,7 @@ import { dash, hostPort, renderTable } from './table.js';
 export type NodeDoc = DeepPartial<
   Pick<
     StatusDocument,
-    'role' | 'epoch' | 'serving' | 'lifecycle' | 'session' | 'snapshot' | 'config' | 'backends'
+    'node' | 'role' | 'epoch' | 'serving' | 'lifecycle' | 'session' | 'snapshot' | 'config' | 'backends'
   >
 > &
   ServicesDoc;
@@ -50,6 +50,8 @@ export interface NodeView {
   readonly error: string | null;
   /** The node's own view; null when it could not be asked. */
   readonly role: string | null;
+  /** Its process id (nodes older than this field: null). */
+  readonly pid: number | null;
   readonly epoch: number | null;
   readonly session: string | null;
   readonly snapshotVersion: number | null;
@@ -162,6 +164,7 @@ export function buildStatusView(
       reachable: doc !== undefined,
       error: f === undefined ? 'no admin address in its registration' : 'error' in f ? f.error : null,
       role: str(doc?.role),
+      pid: num(doc?.node?.pid),
       epoch: num(doc?.epoch),
       session: str(doc?.session?.state),
       snapshotVersion,
@@ -301,7 +304,7 @@ export function formatStatus(v: StatusView): string {
   if (v.nodes.length > 0) {
     out += `\nNODES\n`;
     out += renderTable(
-      ['ID', 'ROLE', 'EPOCH', 'SESSION', 'SNAPSHOT', 'POLICY', 'CONFIG', 'SERVING', 'ADMIN'],
+      ['ID', 'ROLE', 'EPOCH', 'SESSION', 'SNAPSHOT', 'POLICY', 'CONFIG', 'SERVING', 'PID', 'ADMIN'],
       v.nodes.map((n) => {
         const role = n.role ?? `${n.electionRole}?`;
         const snap =
@@ -316,7 +319,18 @@ export function formatStatus(v: StatusView): string {
           n.fingerprint === null
             ? '-'
             : `${n.fingerprint} (${dash(n.configSource)})${n.configSource === 'unknown' || (v.agreement.fingerprint !== null && n.fingerprint !== v.agreement.fingerprint) ? ' !' : ''}`;
-        return [n.id, role, dash(n.epoch), dash(n.session), snap, policy, config, yesNo(n.serving), admin];
+        return [
+          n.id,
+          role,
+          dash(n.epoch),
+          dash(n.session),
+          snap,
+          policy,
+          config,
+          yesNo(n.serving),
+          dash(n.pid),
+          admin,
+        ];
       }),
     );
   }

@@ -1,5 +1,6 @@
 // The /status document: what an operator (or `ringleader status`, or the dashboard) needs to
 // see at a glance. Secrets never appear here: no token, no ZooKeeper credential.
+import { hostname } from 'node:os';
 import {
   type Backend,
   backendFields,
@@ -28,6 +29,9 @@ export function buildStatus(node: NodeView) {
       cluster: node.config.cluster,
       mode: node.config.mode,
       startedAt: node.startedAt.toISOString(),
+      // Which process to signal (`kill -9 <pid>` in a failover drill) and on which machine.
+      pid: process.pid,
+      host: hostname(),
       proxyUrl: node.addresses?.proxyUrl,
       adminUrl: node.addresses?.adminUrl,
     },
