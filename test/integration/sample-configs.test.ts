@@ -6,7 +6,8 @@
 //   - deploy/config/zoo-single.cfg + node.quickstart.yaml: the README's five-minute start, kill
 //     of the leader included;
 //   - deploy/systemd/ringleader@.service + deploy/config/node.example.yaml, and the container
-//     image's deploy/docker/healthcheck.mjs against that node.
+//     image's deploy/docker/healthcheck.mjs against that node;
+//   - and what zoo-single.cfg's tickTime does to a node asking a shorter session (logged, not silent).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -323,4 +324,48 @@ describe('every shipped sample config starts as its comments say', () => {
     // Down: the health check says so with a non-zero exit.
     await expect(run(process.execPath, [health], { env })).rejects.toMatchObject({ code: 1 });
   }, 90_000);
+  it('a node asking zoo-single.cfg for a 500 ms session says the server raised it to 1000 ms (2 × tickTime)', async () => {
+    const [zkPort, proxy, admin] = await freePorts(3);
+    const zkCfg = join(dir, 'zoo-min.cfg');
+    const text = read('deploy/config/zoo-single.cfg');
+    writeFileSync(zkCfg, zooCfg(text, { dataDir: join(dir, 'min'), clientPort: String(zkPort) }));
+    const zk = start('java', [
+      '-Xmx128m',
+      '-cp',
+      '/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar',
+      'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+      zkCfg,
+    ]);
+    await until('zk serving', () => zkMode(zkPort!), 30_000, zk);
+    const tick = Number(/^tickTime=(\d+)$/m.exec(text)?.[1]);
+    const lb = start(
+      process.execPath,
+      [CLI_BIN, 'node', 'start', '--config', join(ROOT, 'deploy/config/node.quickstart.yaml')],
+      {
+        ...baseEnv(),
+        RINGLEADER_ZK: `127.0.0.1:${zkPort}`,
+        RINGLEADER_PROXY_LISTEN: `127.0.0.1:${proxy}`,
+        RINGLEADER_ADMIN_LISTEN: `127.0.0.1:${admin}`,
+        RINGLEADER_SESSION_TIMEOUT_MS: '500',
+      },
+    );
+    const line = await until(
+      'the granted-timeout warning',
+      async () =>
+        tail(lb)
+          .split('\n')
+          .filter((l) => l.includes('"grantedMs"'))
+          .map(
+            (l) => JSON.parse(l) as { level: number; requestedMs: number; grantedMs: number; msg: string },
+          )[0],
+      15_000,
+      lb,
+    );
+    expect(line).toMatchObject({ level: 40, requestedMs: 500, grantedMs: 2 * tick });
+    expect(line.msg).toContain('below the server minimum (2 × tickTime)');
+    const st = JSON.parse((await get(`http://127.0.0.1:${admin}/status`)).body) as {
+      session: { timeoutMs: number };
+    };
+    expect(st.session.timeoutMs).toBe(2 * tick);
+  }, 60_000);
 });
