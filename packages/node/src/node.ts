@@ -265,7 +265,17 @@ export class RingleaderNode implements NodeView {
     if (this.workers) return this.workers.rows();
     const t = this.#plane.stats;
     const version = this.routing.snapshot.version;
-    return [{ id: 0, state: 'main-thread', threadId: 0, requests: t.requests, inFlight: t.inFlight, snapshotVersion: version, restarts: 0 }];
+    return [
+      {
+        id: 0,
+        state: 'main-thread',
+        threadId: 0,
+        requests: t.requests,
+        inFlight: t.inFlight,
+        snapshotVersion: version,
+        restarts: 0,
+      },
+    ];
   }
 
   /** The snapshot version every data-plane thread routes with (null while workers differ). */
@@ -286,7 +296,9 @@ export class RingleaderNode implements NodeView {
       return undefined;
     }
     if (!this.dataPlane) {
-      this.log.warn('reload requested, but the proxy port is served by worker threads: restart the node to change its certificate');
+      this.log.warn(
+        'reload requested, but the proxy port is served by worker threads: restart the node to change its certificate',
+      );
       return undefined;
     }
     this.#tlsReloader ??= new CertificateReloader({

@@ -266,4 +266,9 @@ export type SeamMessage =
   /** The gate in force; a `serve` gate is honoured only while the lease cell grants its epoch. */
   | { readonly t: 'gate'; readonly seq: number; readonly gate: GateDecision }
   /** Backends not routable right now (health checks, passive ejection), as of health `version`. */
-  | { readonly t: 'health'; readonly seq: number; readonly version: number; readonly down: readonly string[] };
+  | {
+      readonly t: 'health';
+      readonly seq: number;
+      readonly version: number;
+      readonly down: readonly string[];
+    };

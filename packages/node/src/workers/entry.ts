@@ -67,7 +67,8 @@ plane = createDataPlane({
 const dataPlane = plane;
 let routingVersion = init.routing.version;
 
-const pushStats = () => post({ t: 'stats', stats: { ...dataPlane.stats }, load: load.snapshot(performance.now()) });
+const pushStats = () =>
+  post({ t: 'stats', stats: { ...dataPlane.stats }, load: load.snapshot(performance.now()) });
 const statsTimer = setInterval(pushStats, init.statsEveryMs);
 statsTimer.unref();
 

@@ -77,7 +77,8 @@ export class WorkerPlane {
   #req = 0;
 
   constructor(o: WorkerPlaneOptions) {
-    if (!Number.isInteger(o.count) || o.count < 1) throw new RangeError(`workers: need at least 1, got ${o.count}`);
+    if (!Number.isInteger(o.count) || o.count < 1)
+      throw new RangeError(`workers: need at least 1, got ${o.count}`);
     this.#o = o;
     this.#log = o.logger;
     this.#routing = { t: 'routing', seq: ++this.#seq, input: o.routing() };
@@ -113,7 +114,10 @@ export class WorkerPlane {
       retryAfterS: this.#o.retryAfterS,
       statsEveryMs: 200,
     };
-    const w = new Worker(this.#o.entry ?? defaultEntry(), { workerData: init, name: `ringleader-plane-${slot.id}` });
+    const w = new Worker(this.#o.entry ?? defaultEntry(), {
+      workerData: init,
+      name: `ringleader-plane-${slot.id}`,
+    });
     slot.worker = w;
     slot.stats = ZERO_STATS;
     slot.ackedSeq = 0;
@@ -131,7 +135,8 @@ export class WorkerPlane {
         slot.version = m.version;
         slot.to('acked');
         // A worker that starts (or restarts) once the port is known binds it at once.
-        if (first && this.#listen && !this.#stopping) slot.worker?.postMessage({ t: 'listen', ...this.#listen });
+        if (first && this.#listen && !this.#stopping)
+          slot.worker?.postMessage({ t: 'listen', ...this.#listen });
         return;
       }
       case 'listening':
@@ -139,7 +144,10 @@ export class WorkerPlane {
         slot.to('listened');
         return;
       case 'listen-failed':
-        this.#log.error({ worker: slot.id, code: m.code, err: m.message }, 'data-plane worker could not listen');
+        this.#log.error(
+          { worker: slot.id, code: m.code, err: m.message },
+          'data-plane worker could not listen',
+        );
         slot.listenError = { code: m.code, message: m.message };
         slot.settle();
         return;
@@ -179,7 +187,13 @@ export class WorkerPlane {
     slot.restarts++;
     this.#metrics.restarted(slot.id);
     this.#log.error(
-      { code: 'RL_WORKER_CRASHED', worker: slot.id, exitCode: code, restartInMs: delayMs, restarts: slot.restarts },
+      {
+        code: 'RL_WORKER_CRASHED',
+        worker: slot.id,
+        exitCode: code,
+        restartInMs: delayMs,
+        restarts: slot.restarts,
+      },
       `data-plane worker ${slot.id} exited (code ${code}); restarting it in ${delayMs} ms, the others go on serving`,
     );
     setTimeout(() => {
@@ -264,7 +278,9 @@ export class WorkerPlane {
     await slot.until((s) => s.state === 'listening' || s.listenError !== undefined || s.state === 'stopped');
     const failed = slot.listenError;
     if (failed !== undefined) {
-      throw Object.assign(new Error(`data-plane worker ${slot.id}: ${failed.message}`), { code: failed.code });
+      throw Object.assign(new Error(`data-plane worker ${slot.id}: ${failed.message}`), {
+        code: failed.code,
+      });
     }
     return slot.port ?? 0;
   }
@@ -321,7 +337,9 @@ export class WorkerPlane {
   async settled(ms = 1000): Promise<boolean> {
     const seq = this.#seq;
     const all = Promise.all(
-      this.#slots.map((s) => s.until((x) => x.worker === undefined || x.ackedSeq >= seq || x.state === 'stopped')),
+      this.#slots.map((s) =>
+        s.until((x) => x.worker === undefined || x.ackedSeq >= seq || x.state === 'stopped'),
+      ),
     );
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<false>((r) => {

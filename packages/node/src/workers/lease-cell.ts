@@ -36,7 +36,9 @@ export interface LeaseGrant {
 
 /** The grant a gate implies: a `serve` gate's permit, or nothing. */
 export function grantOf(gate: GateDecision): { epoch: number; deadlineMs: number } | undefined {
-  return gate.kind === 'serve' ? { epoch: gate.permit.epoch, deadlineMs: gate.permit.leaseDeadline } : undefined;
+  return gate.kind === 'serve'
+    ? { epoch: gate.permit.epoch, deadlineMs: gate.permit.leaseDeadline }
+    : undefined;
 }
 
 /**
@@ -58,7 +60,9 @@ export class LeaseCell {
   constructor(buffer?: SharedArrayBuffer) {
     this.buffer = buffer ?? new SharedArrayBuffer(SLOTS * 8);
     if (this.buffer.byteLength < SLOTS * 8) {
-      throw new RangeError(`lease cell: a buffer of ${SLOTS * 8} bytes is needed, got ${this.buffer.byteLength}`);
+      throw new RangeError(
+        `lease cell: a buffer of ${SLOTS * 8} bytes is needed, got ${this.buffer.byteLength}`,
+      );
     }
     this.#a = new BigInt64Array(this.buffer, 0, SLOTS);
     if (buffer === undefined) Atomics.store(this.#a, EPOCH, NONE);

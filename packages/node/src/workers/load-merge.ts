@@ -9,7 +9,10 @@ import type { BackendLoadSummary, LoadSummary } from '@ringleader/core';
  * that have one (a plain mean when none has a request weight).
  */
 export function mergeLoadSummaries(list: readonly LoadSummary[]): LoadSummary {
-  const acc = new Map<string, { inFlight: number; requests: number; wSum: number; w: number; sum: number; n: number }>();
+  const acc = new Map<
+    string,
+    { inFlight: number; requests: number; wSum: number; w: number; sum: number; n: number }
+  >();
   for (const s of list) {
     for (const [id, b] of Object.entries(s.backends)) {
       let a = acc.get(id);

@@ -18,7 +18,8 @@ export const PLANE_METRIC_NAMES: ReadonlySet<string> = new Set([
   'ringleader_limit_rejections_total',
 ]);
 
-export const planeOnly = (json: MetricsJson): MetricsJson => json.filter((m) => PLANE_METRIC_NAMES.has(m.name));
+export const planeOnly = (json: MetricsJson): MetricsJson =>
+  json.filter((m) => PLANE_METRIC_NAMES.has(m.name));
 
 /** The exposition text: the main registry's own series, then the plane's summed over main and workers. */
 export async function mergedMetricsText(main: Registry, workers: readonly MetricsJson[]): Promise<string> {
@@ -58,7 +59,11 @@ export function workerMetrics(registry: Registry, rows: () => readonly WorkerFig
     });
   // A monotonic count summed over a worker slot's lives (a restarted worker starts from 0, and
   // the host carries the dead one's total): exposed as a gauge so a restart never makes it fall.
-  gauge('ringleader_worker_requests', 'Requests a data-plane worker slot has taken, over its restarts', (r) => r.requests);
+  gauge(
+    'ringleader_worker_requests',
+    'Requests a data-plane worker slot has taken, over its restarts',
+    (r) => r.requests,
+  );
   gauge('ringleader_worker_in_flight', 'Requests in flight in a data-plane worker', (r) => r.inFlight);
   gauge(
     'ringleader_worker_snapshot_version',
