@@ -46,6 +46,8 @@ export const NODE_ERRORS = {
   RL_SERVICE_BIND_FAILED: { status: 500, message: 'a service listener could not bind its port' },
   RL_SERVICE_PORT_CLASH: { status: 500, message: 'two services want the same port' },
   RL_SERVICE_UNSUPPORTED: { status: 500, message: 'this node does not serve the protocol of a service' },
+  // Data-plane worker threads (workers/): what the log names.
+  RL_WORKER_CRASHED: { status: 500, message: 'a data-plane worker thread exited; it is restarted' },
 } as const;
 
 export type NodeErrorCode = keyof typeof NODE_ERRORS;

@@ -39,9 +39,9 @@ import { ServiceManager } from './control/services/manager.js';
 import { serviceControlMetrics } from './control/services/metrics.js';
 import { buildStatus } from './control/status.js';
 import { CertificateReloader, loadTls, type ReloadResult, type SecureContextTarget } from './control/tls.js';
-import type { NodeAddresses, NodeView } from './control/view.js';
+import type { NodeAddresses, NodeView, WorkerStatusRow } from './control/view.js';
 import { listenAs } from './listen-error.js';
-import { createAccessLog, createNodeLogger, mergingLogger } from './logging.js';
+import { createNodeLogger, mergingLogger } from './logging.js';
 import { parseLeaderTarget } from './plane/admission.js';
 import { createDataPlane } from './plane/http/server.js';
 import { createHttpServiceListener, type HttpServiceBase } from './plane/http-service.js';
@@ -49,6 +49,8 @@ import { createRedisListener } from './plane/redis/index.js';
 import { createTcpListener } from './plane/tcp/index.js';
 import type { DataPlane } from './plane/types.js';
 import type { DataPlaneStats, ServiceListener, ServiceListenerInput } from './seam.js';
+import { WorkerPlane } from './workers/host.js';
+import { httpPlaneBase } from './workers/plane-options.js';
 
 export const RINGLEADER_VERSION = '0.1.0';
 
@@ -75,7 +77,12 @@ export class RingleaderNode implements NodeView {
   readonly configWatch: ConfigWatcher;
   readonly leaderWatch: LeaderWatcher;
   readonly admin: ClusterAdmin;
-  readonly dataPlane: DataPlane;
+  /** The HTTP data plane on this thread (`workers: 1`). */
+  readonly dataPlane: DataPlane | undefined;
+  /** The HTTP data plane in worker threads (`workers` > 1). */
+  readonly workers: WorkerPlane | undefined;
+  /** Whichever of the two serves. */
+  readonly #plane: ProxyPlane;
   /** The services of services/<name>, each with its own listener on serviceHost. */
   readonly services: ServiceManager;
   readonly serviceHost: string;
@@ -132,7 +139,7 @@ export class RingleaderNode implements NodeView {
       checker: this.checker,
       metrics: this.metrics,
       logger: this.log.child({ component: 'routing' }),
-      onSnapshot: (snap) => this.dataPlane?.onSnapshot(snap),
+      onSnapshot: (snap) => this.#plane?.onSnapshot(snap),
     });
     this.roles = new RoleController({
       config,
@@ -166,33 +173,46 @@ export class RingleaderNode implements NodeView {
     this.#tls = config.proxy.tls ? loadTls(config.proxy.tls) : undefined;
     // What every HTTP plane of this node shares (the default service's and those of http
     // services): the seam, feeds, retries and connect timeout are each service's own.
-    this.#httpBase = {
-      nodeId: config.nodeId,
-      engine: config.proxy.engine,
-      exposeBackendHeader: config.exposeBackendHeader,
-      trustedProxies: config.trustedProxies,
-      timeouts: config.timeouts,
-      limits: config.limits,
-      ...(this.#tls ? { tls: this.#tls } : {}),
-      logger: this.log.child({ component: 'proxy' }),
-      // Buffered and asynchronous, flushed within a second of quiet (logging.ts).
-      ...(config.log.access ? { accessLog: createAccessLog(bindings) } : {}),
-      metrics: this.metrics,
-    };
-    this.dataPlane = createDataPlane({
-      ...this.#httpBase,
-      // The seam (seam.ts): the plane reads the snapshot and the gate, and asks again right
-      // before each write to a backend (plane/http/pools.ts) whether the permit still holds.
-      seam: {
-        snapshot: () => this.routing.snapshot,
+    this.#httpBase = httpPlaneBase(config, this.#tls, this.log.child({ component: 'proxy' }), this.metrics);
+    if (config.workers > 1) {
+      // The plane in worker threads (workers/): the seam crosses as messages, the permit is
+      // checked against the shared lease cell; the control plane stays alone on this thread.
+      this.workers = new WorkerPlane({
+        count: config.workers,
+        config,
+        ...(this.#tls ? { tls: { key: this.#tls.key, cert: this.#tls.cert } } : {}),
+        routing: () => ({
+          version: this.routing.snapshot.version,
+          backends: this.routing.snapshot.backends,
+          config: this.routing.config,
+        }),
         gate: () => this.roles.gate(),
-        permitValid: (permit) => this.roles.permitValid(permit),
         waitForGateChange: (ms) => this.roles.waitForGateChange(ms),
-      },
-      load: this.load,
-      health: this.checker,
-      retries: config.retries,
-    });
+        health: this.health,
+        passive: this.checker,
+        registry: this.metrics.registry,
+        logger: this.log.child({ component: 'workers' }),
+        retryAfterS: this.roles.facts.retryAfterS,
+        refreshMs: Math.max(5, Math.min(50, Math.floor(config.zookeeper.sessionTimeoutMs / 40))),
+      });
+      this.#plane = this.workers;
+    } else {
+      this.dataPlane = createDataPlane({
+        ...this.#httpBase,
+        // The seam (seam.ts): the plane reads the snapshot and the gate, and asks again right
+        // before each write to a backend (plane/http/pools.ts) whether the permit still holds.
+        seam: {
+          snapshot: () => this.routing.snapshot,
+          gate: () => this.roles.gate(),
+          permitValid: (permit) => this.roles.permitValid(permit),
+          waitForGateChange: (ms) => this.roles.waitForGateChange(ms),
+        },
+        load: this.load,
+        health: this.checker,
+        retries: config.retries,
+      });
+      this.#plane = this.dataPlane;
+    }
     this.serviceHost = config.services.host ?? config.proxy.listen.host;
     this.services = new ServiceManager(
       {
@@ -270,7 +290,32 @@ export class RingleaderNode implements NodeView {
   }
 
   get traffic(): Readonly<DataPlaneStats> {
-    return this.dataPlane.stats;
+    return this.#plane.stats;
+  }
+
+  /** /status `workers`: one row per data-plane thread (the main thread's alone with `workers: 1`). */
+  workerRows(): WorkerStatusRow[] {
+    if (this.workers) return this.workers.rows();
+    const t = this.#plane.stats;
+    const version = this.routing.snapshot.version;
+    return [
+      {
+        id: 0,
+        state: 'main-thread',
+        threadId: 0,
+        requests: t.requests,
+        inFlight: t.inFlight,
+        snapshotVersion: version,
+        restarts: 0,
+      },
+    ];
+  }
+
+  /** The snapshot version every data-plane thread routes with (null while workers differ). */
+  planeSnapshotVersion(): number | null {
+    if (!this.workers) return this.routing.snapshot.version;
+    const v = this.workers.agreedVersion();
+    return v === this.routing.snapshot.version ? v : null;
   }
 
   /**
@@ -281,6 +326,12 @@ export class RingleaderNode implements NodeView {
     const files = this.config.proxy.tls;
     if (!files) {
       this.log.info('reload requested, but proxy.tls is not configured: nothing to reload');
+      return undefined;
+    }
+    if (!this.dataPlane) {
+      this.log.warn(
+        'reload requested, but the proxy port is served by worker threads: restart the node to change its certificate',
+      );
       return undefined;
     }
     this.#tlsReloader ??= new CertificateReloader({
@@ -299,14 +350,14 @@ export class RingleaderNode implements NodeView {
 
     const proxy = await listenAs(
       { key: 'proxy.listen', env: 'RINGLEADER_PROXY_LISTEN', ...config.proxy.listen },
-      () => this.dataPlane.listen(config.proxy.listen),
+      () => this.#plane.listen(config.proxy.listen),
     );
     this.#adminApp = await createAdminServer({
       isReady: () => this.roles.isServing(),
       status: () => buildStatus(this),
       metrics: async () => ({
         contentType: this.metrics.registry.contentType,
-        body: await this.metrics.registry.metrics(),
+        body: this.workers ? await this.workers.metricsText() : await this.metrics.registry.metrics(),
       }),
       actions: {
         resign: async () => {
@@ -428,13 +479,17 @@ export class RingleaderNode implements NodeView {
         session: this.session,
         nodeId: config.nodeId,
         cluster: config.cluster,
-        summary: () => this.load.snapshot(performance.now()),
+        summary: () => this.workers?.loadSummary() ?? this.load.snapshot(performance.now()),
       }).start();
       this.#peerStats = new PeerStatsWatcher({
         session: this.session,
         nodeId: config.nodeId,
         cluster: config.cluster,
-        onPeers: (peers) => this.load.blend(freshSummaries(peers.values(), Date.now(), 5_000)),
+        onPeers: (peers) => {
+          const fresh = freshSummaries(peers.values(), Date.now(), 5_000);
+          this.load.blend(fresh);
+          this.workers?.setPeers(fresh);
+        },
       }).start();
     }
   }
@@ -503,11 +558,11 @@ export class RingleaderNode implements NodeView {
     // so none is caught in the kernel's accept queue (reset when a listening socket closes).
     // Then each kept-alive client gets one round trip to see `connection: close` and go
     // elsewhere before idle connections are closed.
-    this.dataPlane.stopAccepting();
+    this.#plane.stopAccepting();
     this.services.stopAccepting();
     await sleep(Math.min(this.config.drainTimeoutMs, DRAIN_ANNOUNCE_MS));
     // Each service drains its open connections for its own drainTimeoutMs (docs/services.md).
-    await Promise.all([this.dataPlane.close(this.config.drainTimeoutMs), this.services.close()]);
+    await Promise.all([this.#plane.close(this.config.drainTimeoutMs), this.services.close()]);
     this.roles.setLifecycle('stopped');
     this.checker.stop();
     await this.#sharedHealth?.close();
@@ -527,6 +582,9 @@ export class RingleaderNode implements NodeView {
 }
 
 const DRAIN_ANNOUNCE_MS = 1000;
+
+/** What node.ts asks of the plane, in-thread or in workers. */
+type ProxyPlane = Pick<DataPlane, 'listen' | 'stopAccepting' | 'close' | 'onSnapshot' | 'stats'>;
 
 const CONFIG_SOURCES: readonly ConfigSource[] = ['znode', 'last-good', 'fallback', 'unknown'];
 

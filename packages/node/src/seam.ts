@@ -11,7 +11,7 @@
 // so a worker thread that rebuilds it routes every key exactly as the control room does; a
 // gate and a permit are plain objects; permitValid compares an epoch and a lease deadline.
 // Neither room imports the other; node.ts, the composition root, joins them.
-import type { RoutingSnapshot, ServiceDefinition } from '@ringleader/core';
+import type { Backend, ClusterConfig, RoutingSnapshot, ServiceDefinition } from '@ringleader/core';
 
 /**
  * What a request (or a TCP connection, or a Redis command stream) is proxied under: the fencing
@@ -268,3 +268,35 @@ export interface RedisPlaneMetrics {
   /** Open client connections and backend links, sampled at each tick. */
   connections(clients: number, links: number): void;
 }
+// ------------------------------------------------------------------ the seam as messages
+
+/**
+ * What a snapshot is rebuilt from: core's `buildSnapshot(version, backends, config, ctx)` over
+ * these three is pure and deterministic, so a worker thread that receives this (structured
+ * clone) routes every key exactly as the control room does. `ctx` (load, health, random) is
+ * each thread's own.
+ */
+export interface RoutingInput {
+  readonly version: number;
+  readonly backends: readonly Backend[];
+  readonly config: ClusterConfig;
+}
+
+/**
+ * The `{ snapshot, permit }` seam in message form, control room → a data-plane worker. Each is
+ * numbered (`seq`, per worker channel, increasing) so the worker's acknowledgement names what it
+ * has in force. The permit itself does not travel here: its epoch and lease deadline live in a
+ * shared lease cell (workers/lease-cell.ts) that a worker reads per request, so a paused or
+ * blocked main thread cannot leave a worker serving on a lapsed lease.
+ */
+export type SeamMessage =
+  | { readonly t: 'routing'; readonly seq: number; readonly input: RoutingInput }
+  /** The gate in force; a `serve` gate is honoured only while the lease cell grants its epoch. */
+  | { readonly t: 'gate'; readonly seq: number; readonly gate: GateDecision }
+  /** Backends not routable right now (health checks, passive ejection), as of health `version`. */
+  | {
+      readonly t: 'health';
+      readonly seq: number;
+      readonly version: number;
+      readonly down: readonly string[];
+    };

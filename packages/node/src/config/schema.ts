@@ -8,6 +8,7 @@
 //   - the checks, defaults and messages are the leaves' own;
 //   - docs/configuration.md's table is kept in step by a test walking the same schema.
 // Name rules (nodeId, cluster, zookeeper.connect) are core's (names.ts), as everywhere else.
+import { availableParallelism } from 'node:os';
 import type { NameRule, PolicyName } from '@ringleader/core';
 import {
   CLUSTER_NAME,
@@ -341,6 +342,15 @@ export const NODE_CONFIG_SCHEMA = z.strictObject({
     checkersPerBackend: leaf({ env: 'RINGLEADER_HEALTH_CHECKERS' }, int(2, 0, 64)),
     maxConcurrent: leaf({ env: 'RINGLEADER_HEALTH_MAX_CONCURRENT' }, int(256, 1, 100_000)),
   }),
+  /**
+   * Threads of the HTTP data plane: 1 serves on the main thread beside the control plane; more
+   * run the plane in that many worker threads (each with its own reusePort listener), the
+   * control plane alone on the main thread. `auto`: the CPUs this process may use.
+   */
+  workers: leaf(
+    { env: 'RINGLEADER_WORKERS' },
+    z.preprocess((v) => (v === 'auto' ? availableParallelism() : v), int(1, 1, 256)),
+  ),
   hooks: section({
     onPromote: leaf({ env: 'RINGLEADER_ON_PROMOTE' }, optStr()),
     onDemote: leaf({ env: 'RINGLEADER_ON_DEMOTE' }, optStr()),

@@ -47,7 +47,14 @@ export function buildStatus(node: NodeView) {
       server: node.session.connectedServer ?? null,
       timeoutMs: node.session.sessionTimeoutMs,
     },
-    snapshot: { version: snap.version, policy: snap.policy.name, backends: snap.backends.length },
+    // With worker threads, the version is the one every thread has acknowledged (the oldest
+    // while they differ), so "agreed" (ringleader status, the dashboard) includes the workers.
+    snapshot: {
+      version: agreedOrOldest(snap.version, node),
+      policy: snap.policy.name,
+      backends: snap.backends.length,
+      workersAgreed: node.planeSnapshotVersion() !== null,
+    },
     config: {
       policy: cfg.policy,
       hash: cfg.hash ? formatHashSource(cfg.hash) : null,
@@ -68,6 +75,7 @@ export function buildStatus(node: NodeView) {
     backends: backendRows(snap.backends, node.health, node.load, node.checker),
     rejected: membership?.rejected ?? [],
     traffic: { ...node.traffic },
+    workers: node.workerRows().map((w) => ({ ...w })),
     services: buildServices(node),
     at: new Date().toISOString(),
     uptimeS: Math.round(now / 1000),
@@ -139,6 +147,12 @@ export function foreignOwner(b: Pick<Backend, 'format' | 'meta' | 'state'>): str
         ? ' (Curator enabled: false: not routed as draining)'
         : '';
   return `registered in ${b.format} format by another tool${why}; change it there, not with drain/undrain`;
+}
+
+function agreedOrOldest(main: number, node: NodeView): number {
+  if (node.planeSnapshotVersion() !== null) return main;
+  const acked = node.workerRows().map((w) => w.snapshotVersion ?? -1);
+  return Math.min(main, ...acked);
 }
 
 function roundOrNull(v: number | undefined): number | null {

@@ -17,6 +17,19 @@ export interface NodeAddresses {
   readonly adminUrl: string;
 }
 
+/** One data-plane thread as /status lists it (workers/host.ts; the main thread's with `workers: 1`). */
+export interface WorkerStatusRow {
+  readonly id: number;
+  /** starting | ready | listening | backoff | draining | stopped, or main-thread. */
+  readonly state: string;
+  readonly threadId: number | null;
+  readonly requests: number;
+  readonly inFlight: number;
+  /** The routing snapshot version it has acknowledged (null before its first). */
+  readonly snapshotVersion: number | null;
+  readonly restarts: number;
+}
+
 export interface NodeView {
   readonly config: NodeConfig;
   readonly log: Logger;
@@ -36,8 +49,12 @@ export interface NodeView {
   readonly load: Pick<LoadTracker, 'ewmaMs' | 'inFlight' | 'advance'>;
   readonly checker: Pick<HealthChecker, 'onTransition' | 'reason'>;
   readonly metrics: Pick<NodeMetrics, 'registry'>;
-  /** The data plane's live counters. */
+  /** The data plane's live counters (summed over its worker threads). */
   readonly traffic: Readonly<DataPlaneStats>;
+  /** One row per data-plane thread. */
+  workerRows(): readonly WorkerStatusRow[];
+  /** The snapshot version every data-plane thread routes with; null while some still differ. */
+  planeSnapshotVersion(): number | null;
   /** The services of services/ (the default one is the fields above). */
   readonly services: Pick<ServiceManager, 'status'>;
   /** The host service listeners bind on this node. */
