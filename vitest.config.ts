@@ -71,6 +71,25 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // Two data-plane workers per node (workers / RINGLEADER_WORKERS, default 1): the suites
+        // that hold the plane to one cycle of round robin, one per-IP cap and the fencing of a
+        // failover, with every request on one of two threads.
+        extends: true,
+        test: {
+          name: 'workers-2',
+          include: [
+            'test/e2e/backends.test.ts',
+            'test/e2e/active-passive.test.ts',
+            'test/hostile/sockets.test.ts',
+          ],
+          env: { RINGLEADER_WORKERS: '2' },
+          sequence: { groupOrder: 2 },
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
     reporters: ['default', './test/support/count-reporter.ts'],
   },

@@ -86,6 +86,13 @@ export interface PolicyContext {
   readonly health: HealthView;
   /** Random source in [0, 1); injectable so tests are deterministic. */
   readonly random: () => number;
+  /**
+   * A counter shared by every thread that picks from snapshots of this membership (the data-plane
+   * workers of one node): each call returns the next integer. Round robin takes its position from
+   * it, so several threads keep one cycle, as HAProxy's threads do; absent, each policy object
+   * keeps its own cursor.
+   */
+  readonly ticket?: () => number;
 }
 
 /** A policy is a pure object built from a snapshot; rebuilding is cheap, picking is O(1) or O(log n). */

@@ -187,7 +187,7 @@ function installExitHook(): void {
  * RINGLEADER_* variables a run may set for every node it starts: a test matrix runs the same
  * suites once per proxy engine (vitest.config.ts). A node's own env still wins.
  */
-const INHERITED_NODE_VARS = new Set(['RINGLEADER_PROXY_ENGINE']);
+const INHERITED_NODE_VARS = new Set(['RINGLEADER_PROXY_ENGINE', 'RINGLEADER_WORKERS']);
 
 /** Child env: ours, minus inherited RINGLEADER_* (RINGLEADER_ZK means something else to the launcher). */
 function childEnv(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {

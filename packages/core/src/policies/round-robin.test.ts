@@ -70,3 +70,22 @@ describe('round-robin', () => {
     expect(roundRobin(backends(3), context({ health: { isUp: () => false } })).pick(req)).toBeUndefined();
   });
 });
+
+describe('round-robin with a shared ticket (several threads, one cycle)', () => {
+  it('two policy objects drawing from one counter walk one cycle between them', () => {
+    let t = 0;
+    const members = [backend('a'), backend('b'), backend('c')];
+    const ctx = context({ ticket: () => t++ });
+    const p1 = roundRobin(members, ctx);
+    const p2 = roundRobin(members, ctx);
+    const picks = [p1, p2, p2, p1, p2, p1].map((p) => p.pick(req)!.id);
+    expect(picks).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+  });
+
+  it('skips a down member from the ticket position and still ends on an eligible one', () => {
+    let t = 0;
+    const members = [backend('a'), backend('b'), backend('c')];
+    const p = roundRobin(members, context({ health: downSet('b'), ticket: () => t++ }));
+    expect(ids(p, 4)).toEqual(['a', 'c', 'c', 'a']);
+  });
+});

@@ -8,6 +8,8 @@
 //
 // The cursor starts at a random member (ctx.random), so after a membership change
 // the nodes of a cluster do not all send their next request to the same backend.
+// With a shared ticket (ctx.ticket: the data-plane workers of one node) the position comes from
+// it instead, so every thread walks one cycle.
 // Pick: O(1) when the next member is eligible, O(n) worst case (all skipped).
 
 import type { Backend, HealthView, Policy, PolicyContext, RequestFacts } from '../types.js';
@@ -17,10 +19,12 @@ class RoundRobin implements Policy {
   private readonly members: readonly Backend[];
   private readonly health: HealthView;
   private next: number;
+  private readonly ticket: (() => number) | undefined;
 
   constructor(backends: readonly Backend[], ctx: PolicyContext) {
     this.members = backends.filter((b) => b.state === 'active' && b.weight > 0);
     this.health = ctx.health;
+    this.ticket = ctx.ticket;
     this.next =
       this.members.length > 0 ? Math.floor(ctx.random() * this.members.length) % this.members.length : 0;
   }
@@ -28,7 +32,8 @@ class RoundRobin implements Policy {
   pick(_req: RequestFacts, exclude?: ReadonlySet<string>): Backend | undefined {
     const members = this.members;
     const n = members.length;
-    let i = this.next;
+    if (n === 0) return undefined;
+    let i = this.ticket === undefined ? this.next : this.ticket() % n;
     for (let k = 0; k < n; k++) {
       const b = members[i]!;
       if (++i === n) i = 0;

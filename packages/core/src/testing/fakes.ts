@@ -85,5 +85,6 @@ export function context(over: Partial<PolicyContext> = {}): PolicyContext {
     load: over.load ?? new FakeLoad(),
     health: over.health ?? downSet(),
     random: over.random ?? seededRandom(1),
+    ...(over.ticket ? { ticket: over.ticket } : {}),
   };
 }

@@ -4,6 +4,7 @@ import type { RoutingSnapshot } from '@ringleader/core';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { DataPlaneStats, LoadFeed, PassiveHealthFeed, PlaneMetrics, Seam } from '../seam.js';
+import type { ConnectionLimiter } from './http/conn-limit.js';
 import type { EngineName } from './http/engine.js';
 
 export interface DataPlaneTimeouts {
@@ -54,6 +55,12 @@ export interface DataPlaneOptions {
   readonly engine?: EngineName;
   /** Sockets per backend (default 1024); more concurrent requests queue in the pool. */
   readonly maxConnectionsPerBackend?: number;
+  /**
+   * Who counts connections per IP against limits.maxConnectionsPerIp: by default this plane
+   * alone; the data-plane workers of one node share a table (conn-limit.ts) so the cap is the
+   * node's, not each thread's.
+   */
+  readonly connectionLimiter?: ConnectionLimiter;
   /**
    * Clock for the load and health feeds, in ms (default performance.now: monotonic, and what
    * LoadTracker/HealthTable callers elsewhere must use too).

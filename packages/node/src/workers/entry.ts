@@ -8,10 +8,11 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { LoadTracker, type RoutingSnapshot } from '@ringleader/core';
 import { pino } from 'pino';
 import { createMetrics } from '../control/metrics.js';
+import { SharedConnectionCounter } from '../plane/http/conn-limit.js';
 import { createDataPlane } from '../plane/http/server.js';
 import { LeaseCell } from './lease-cell.js';
 import { httpPlaneBase } from './plane-options.js';
-import type { HostMessage, WorkerInit, WorkerMessage } from './protocol.js';
+import { type HostMessage, sharedTicket, type WorkerInit, type WorkerMessage } from './protocol.js';
 import { RemoteHealth, WorkerSeam } from './worker-seam.js';
 
 const port = parentPort;
@@ -52,6 +53,7 @@ const seam = new WorkerSeam({
   load,
   health,
   retryAfterS: init.retryAfterS,
+  ticket: sharedTicket(init.ticket),
   onSnapshot: (snap: RoutingSnapshot) => plane?.onSnapshot(snap),
   onRefused: (version, err) =>
     log.error({ err, version }, 'could not build the routing snapshot; keeping the previous one'),
@@ -63,6 +65,12 @@ plane = createDataPlane({
   load,
   health,
   retries: config.retries,
+  connectionLimiter: new SharedConnectionCounter(
+    config.limits.maxConnectionsPerIp,
+    init.workers,
+    init.id,
+    init.connections,
+  ),
 });
 const dataPlane = plane;
 let routingVersion = init.routing.version;

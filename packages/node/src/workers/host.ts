@@ -8,11 +8,12 @@ import type { LoadSummary, RoutingSnapshot } from '@ringleader/core';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { NodeConfig } from '../config/schema.js';
+import { SharedConnectionCounter } from '../plane/http/conn-limit.js';
 import type { DataPlaneStats, GateDecision, PassiveHealthFeed, RoutingInput, SeamMessage } from '../seam.js';
 import { LeaseCell } from './lease-cell.js';
 import { mergeLoadSummaries } from './load-merge.js';
 import { type MetricsJson, mergedMetricsText, type WorkerMetrics, workerMetrics } from './metrics.js';
-import type { HostMessage, WorkerInit, WorkerMessage } from './protocol.js';
+import { type HostMessage, newTicketBuffer, type WorkerInit, type WorkerMessage } from './protocol.js';
 import { addStats, carry, Slot, ZERO_STATS } from './slot.js';
 import { restartDelayMs, type SlotState } from './slot-state.js';
 
@@ -64,6 +65,10 @@ export class WorkerPlane {
   readonly #o: WorkerPlaneOptions;
   readonly #log: Logger;
   readonly #cell = new LeaseCell();
+  /** The node's per-IP connection counts, shared by every worker (conn-limit.ts). */
+  readonly #conns: SharedConnectionCounter;
+  /** One round-robin cycle for every worker (core PolicyContext.ticket). */
+  readonly #ticket = newTicketBuffer();
   readonly #slots: readonly Slot[];
   readonly #metrics: WorkerMetrics;
   #seq = 0;
@@ -81,6 +86,7 @@ export class WorkerPlane {
       throw new RangeError(`workers: need at least 1, got ${o.count}`);
     this.#o = o;
     this.#log = o.logger;
+    this.#conns = new SharedConnectionCounter(o.config.limits.maxConnectionsPerIp, o.count);
     this.#routing = { t: 'routing', seq: ++this.#seq, input: o.routing() };
     const gate = o.gate();
     this.#cell.follow(gate);
@@ -107,6 +113,9 @@ export class WorkerPlane {
       config: this.#o.config,
       ...(this.#o.tls ? { tls: this.#o.tls } : {}),
       cell: this.#cell.buffer,
+      workers: this.#o.count,
+      connections: this.#conns.buffer,
+      ticket: this.#ticket,
       routing: this.#routing.input,
       seq: this.#seq,
       gate: this.#gate.gate,
@@ -173,6 +182,8 @@ export class WorkerPlane {
   #onExit(slot: Slot, w: Worker, code: number): void {
     if (slot.worker !== w) return;
     slot.worker = undefined;
+    // Its sockets closed with the thread; their places under the per-IP cap are free again.
+    this.#conns.clearWorker(slot.id);
     slot.carried = carry(slot.carried, slot.stats);
     slot.stats = ZERO_STATS;
     slot.load = { backends: {} };

@@ -13,6 +13,11 @@ export interface WorkerInit {
   readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
   /** The lease cell's buffer (lease-cell.ts). */
   readonly cell: SharedArrayBuffer;
+  /** How many workers the node runs, and their shared per-IP connection table (conn-limit.ts). */
+  readonly workers: number;
+  readonly connections: SharedArrayBuffer;
+  /** One Int32: the round-robin ticket every worker draws from (sharedTicket). */
+  readonly ticket: SharedArrayBuffer;
   readonly routing: RoutingInput;
   /** The number of the last seam message folded into this init (later ones are newer). */
   readonly seq: number;
@@ -44,3 +49,16 @@ export type WorkerMessage =
   | { readonly t: 'stats'; readonly stats: Stats; readonly load: LoadSummary }
   | { readonly t: 'metrics'; readonly req: number; readonly metrics: MetricsJson }
   | { readonly t: 'closed' };
+
+/** A draw from the shared round-robin counter: the next non-negative integer (wraps at 2^32). */
+export function sharedTicket(buffer: SharedArrayBuffer): () => number {
+  const a = new Int32Array(buffer);
+  return () => Atomics.add(a, 0, 1) >>> 0;
+}
+
+/** A new counter starting at a random place, so nodes do not all begin on the same backend. */
+export function newTicketBuffer(random: () => number = Math.random): SharedArrayBuffer {
+  const b = new SharedArrayBuffer(4);
+  new Int32Array(b)[0] = Math.floor(random() * 0x7fff_ffff);
+  return b;
+}

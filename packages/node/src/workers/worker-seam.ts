@@ -48,6 +48,8 @@ export interface WorkerSeamOptions {
   readonly load: LoadView;
   readonly health: RemoteHealth;
   readonly random?: () => number;
+  /** The node's round-robin counter, shared by every worker (core PolicyContext.ticket). */
+  readonly ticket?: () => number;
   /** Retry-After of the refusal a lapsed lease gets (the main thread's, from the session timeout). */
   readonly retryAfterS: number;
   /** Told of every snapshot swapped in (pools follow it). */
@@ -66,7 +68,12 @@ export class WorkerSeam implements Seam {
 
   constructor(o: WorkerSeamOptions) {
     this.#o = o;
-    this.#ctx = { load: o.load, health: o.health, random: o.random ?? Math.random };
+    this.#ctx = {
+      load: o.load,
+      health: o.health,
+      random: o.random ?? Math.random,
+      ...(o.ticket ? { ticket: o.ticket } : {}),
+    };
     this.#snapshot = buildSnapshot(o.initial.version, o.initial.backends, o.initial.config, this.#ctx);
     this.#gate = o.gate;
     this.#seq = o.seq;

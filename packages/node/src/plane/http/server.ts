@@ -213,7 +213,7 @@ export function createDataPlane(o: DataPlaneOptions): DataPlane {
   app.server.maxHeadersCount = 0;
   limitConnectionsPerIp(
     app.server,
-    o.limits.maxConnectionsPerIp ?? 256,
+    o.connectionLimiter ?? o.limits.maxConnectionsPerIp ?? 256,
     () => metrics.limit('connections_per_ip'),
     (ip) => !trust.none && trust.isTrusted(ip),
   );
