@@ -79,7 +79,7 @@ function versionOf(cmd, args) {
   return `${r.stdout}${r.stderr}`.split('\n')[0].trim();
 }
 
-export async function startHaproxy(backends, cpu) {
+export async function startHaproxy(backends, cpu, { threads = 1 } = {}) {
   const bin = which('haproxy');
   if (!bin) return { skipped: 'haproxy is not installed (apt-get install haproxy)' };
   const dir = makeTempDir('haproxy');
@@ -89,7 +89,7 @@ export async function startHaproxy(backends, cpu) {
     cfg,
     [
       'global',
-      '  nbthread 1',
+      `  nbthread ${threads}`,
       '  maxconn 4096',
       'defaults',
       '  mode http',
@@ -184,13 +184,17 @@ const HASH = 'header:x-user-id';
  * checks (2 s), passive ejection, retries (2), Prometheus metrics, x-ringleader-epoch.
  * `engine` sets proxy.engine (undefined: the node's default).
  */
-export async function startRingleader(backends, cpu, { engine } = {}) {
+export async function startRingleader(backends, cpu, { engine, workers } = {}) {
+  const nodeEnv = {
+    ...(engine ? { RINGLEADER_PROXY_ENGINE: engine } : {}),
+    ...(workers ? { RINGLEADER_WORKERS: String(workers) } : {}),
+  };
   const c = await startLocalCluster({
     zkServers: 1,
     nodes: 1,
     backends: 0,
     policy: 'round-robin',
-    ...(engine ? { nodeEnv: { RINGLEADER_PROXY_ENGINE: engine } } : {}),
+    ...(Object.keys(nodeEnv).length > 0 ? { nodeEnv } : {}),
   });
   try {
     for (const b of backends) await c.admin.addBackend(b.id, { host: '127.0.0.1', port: b.port, weight: 1 });

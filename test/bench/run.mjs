@@ -4,7 +4,7 @@
 // printed as pass/miss, nothing fails.
 //
 //   pnpm bench                                   everything (4–5 min on 2 cores)
-//   pnpm bench -- --only proxy                   one part: core | proxy | tcp | redis | propagation | failover | scale
+//   pnpm bench -- --only proxy                   one part: core | proxy | workers | tcp | redis | propagation | failover | scale
 //   pnpm bench -- --only propagation,failover    several
 //   pnpm bench -- --duration 4 --kills 3 --writes 50     a quicker, rougher run
 //   pnpm bench -- --only summary                 no run: rebuild summary and chart from bench-results/
@@ -89,7 +89,7 @@ function coreTables(r) {
   return { picks, rebuild, hashes };
 }
 
-const PARTS = ['core', 'proxy', 'tcp', 'redis', 'propagation', 'failover', 'scale'];
+const PARTS = ['core', 'proxy', 'workers', 'tcp', 'redis', 'propagation', 'failover', 'scale'];
 const DEFAULTS = {
   only: PARTS.filter((p) => p !== 'scale').join(','),
   duration: 10,
@@ -237,6 +237,22 @@ if (only.has('proxy')) {
     .map(([k, v]) => `- ${k}: ${Array.isArray(v) ? v.join('; ') : v}`)
     .join('\n');
   write('proxy', proxy, `# Proxy benchmark — ${started}\n\n${setup}\n\n${mdTables(tables)}\n`);
+}
+
+// ------------------------------------------------------------------------- workers
+if (only.has('workers')) {
+  banner('workers: the proxy on one thread and on two, beside HAProxy nbthread 1 and 2 (nothing pinned)');
+  const m = await import('./workers-bench.mjs');
+  const r = await m.runWorkersBench({
+    seconds: Math.max(2, Math.round(args.duration / args.rounds)),
+    rounds: args.rounds,
+    warmup: args.warmup,
+    connections: args.connections,
+    loadgen: args.loadgen,
+  });
+  const t = m.workersTables(r);
+  printTables([t]);
+  write('workers', r, `# Workers — ${started}\n\n${mdTables([t])}\n`);
 }
 
 // ------------------------------------------------------------------------- tcp
