@@ -59,6 +59,22 @@ async function wholeCluster(): Promise<void> {
   );
 }
 
+/**
+ * Round robin's shares of `total` requests: exact on one data-plane thread; with several
+ * (RINGLEADER_WORKERS) the threads draw from one shared cycle, and a pick one of them spends on
+ * an attempt that is retried elsewhere (a stale keep-alive socket to a restarted backend) shifts
+ * it, so each share may be one off.
+ */
+function expectRoundRobin(counts: Record<string, number>, ids: string[], total: number): void {
+  const each = total / ids.length;
+  if (Number(process.env.RINGLEADER_WORKERS ?? 1) <= 1) {
+    expect(counts).toEqual(Object.fromEntries(ids.map((id) => [id, each])));
+    return;
+  }
+  expect(Object.keys(counts).sort()).toEqual([...ids].sort());
+  for (const n of Object.values(counts)) expect(Math.abs(n - each)).toBeLessThanOrEqual(1);
+}
+
 describe('backend faults', () => {
   beforeEach(wholeCluster);
 
@@ -99,7 +115,7 @@ describe('backend faults', () => {
     await everyNode(`${victim.id} up again`, (s) => backendOf(s, victim.id)?.up === true);
     reportMetric('e2e_backend_recovered_ms', Date.now() - t1, { healthCheck: HEALTH });
     const after = shares(await burst(40, 1, (i) => ({ url: `${leader.proxyUrl}/after-restart/${i}` })));
-    expect(after).toEqual({ b1: 10, b2: 10, b3: 10, b4: 10 });
+    expectRoundRobin(after, ['b1', 'b2', 'b3', 'b4'], 40);
   });
 
   it('malformedBackendZnodesAreRejectedWithPathAndCodeWhileTheOthersKeepServing', async () => {
@@ -121,7 +137,7 @@ describe('backend faults', () => {
       }
       const leader = await c.leader();
       const counts = shares(await burst(40, 4, (i) => ({ url: `${leader.proxyUrl}/with-bad-znodes/${i}` })));
-      expect(counts).toEqual({ b1: 10, b2: 10, b3: 10, b4: 10 });
+      expectRoundRobin(counts, ['b1', 'b2', 'b3', 'b4'], 40);
     } finally {
       await c.session.remove(`${dir}/bad-json`);
       await c.session.remove(`${dir}/bad-port`);

@@ -114,10 +114,10 @@ describe('ringleader status and leader resign with live nodes', () => {
 
     const text = (await cli(['status'])).stdout;
     expect(text).toMatch(
-      /\nlb-1\s+leader\s+\d+\s+connected\s+\d+\s+[\w-]+\s+[0-9a-f]{8} \(\w+\)\s+yes\s+http:\/\/127\.0\.0\.1:\d+\n/,
+      /\nlb-1\s+leader\s+\d+\s+connected\s+\d+\s+[\w-]+\s+[0-9a-f]{8} \(\w+\)\s+yes\s+\d+\s+http:\/\/127\.0\.0\.1:\d+\n/,
     );
     expect(text).toMatch(
-      /\nlb-2\s+standby\s+\d+\s+connected\s+\d+\s+[\w-]+\s+[0-9a-f]{8} \(\w+\)\s+no\s+http:\/\/127\.0\.0\.1:\d+\n/,
+      /\nlb-2\s+standby\s+\d+\s+connected\s+\d+\s+[\w-]+\s+[0-9a-f]{8} \(\w+\)\s+no\s+\d+\s+http:\/\/127\.0\.0\.1:\d+\n/,
     );
     expect(text).toContain('ring:    agreed: 2 nodes on snapshot');
     expect(text).toMatch(/HEALTH@lb-1\s+HEALTH@lb-2\n/);

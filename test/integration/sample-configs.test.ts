@@ -73,6 +73,24 @@ const zkMode = async (port: number) => {
   return m?.[1];
 };
 
+/** zoo-single.cfg as shipped, but for its data directory and client port; serving when it resolves. */
+async function startSingleZk(name: string, port: number): Promise<ChildProcess> {
+  const cfg = join(dir, `${name}.cfg`);
+  writeFileSync(
+    cfg,
+    zooCfg(read('deploy/config/zoo-single.cfg'), { dataDir: join(dir, name), clientPort: String(port) }),
+  );
+  const zk = start('java', [
+    '-Xmx128m',
+    '-cp',
+    '/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar',
+    'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+    cfg,
+  ]);
+  await until(`zk ${name} serving`, () => zkMode(port), 30_000, zk);
+  return zk;
+}
+
 /** A unit file's ExecStart with its `\` continuations joined, as systemd reads it. */
 function execStart(unit: string): string[] {
   const joined = unit.replace(/\\\n\s*/g, ' ');
@@ -262,22 +280,7 @@ describe('every shipped sample config starts as its comments say', () => {
   it('ringleader@.service runs node.example.yaml, and the image health check reads that node', async () => {
     const unit = read('deploy/systemd/ringleader@.service');
     const [zkPort, proxy, admin] = await freePorts(3);
-    const zkCfg = join(dir, 'zoo-example.cfg');
-    writeFileSync(
-      zkCfg,
-      zooCfg(read('deploy/config/zoo-single.cfg'), {
-        dataDir: join(dir, 'example'),
-        clientPort: String(zkPort),
-      }),
-    );
-    const zk = start('java', [
-      '-Xmx128m',
-      '-cp',
-      '/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar',
-      'org.apache.zookeeper.server.quorum.QuorumPeerMain',
-      zkCfg,
-    ]);
-    await until('zk serving', () => zkMode(zkPort!), 30_000, zk);
+    await startSingleZk('example', zkPort!);
     // The unit's Environment= lines with %i = lb-1, then what /etc/ringleader/lb-1.env would
     // hold on this machine (the ensemble and the ports), as the EnvironmentFile= line allows.
     const env: NodeJS.ProcessEnv = { ...baseEnv() };
@@ -326,17 +329,8 @@ describe('every shipped sample config starts as its comments say', () => {
   }, 90_000);
   it('a node asking zoo-single.cfg for a 500 ms session says the server raised it to 1000 ms (2 × tickTime)', async () => {
     const [zkPort, proxy, admin] = await freePorts(3);
-    const zkCfg = join(dir, 'zoo-min.cfg');
     const text = read('deploy/config/zoo-single.cfg');
-    writeFileSync(zkCfg, zooCfg(text, { dataDir: join(dir, 'min'), clientPort: String(zkPort) }));
-    const zk = start('java', [
-      '-Xmx128m',
-      '-cp',
-      '/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar',
-      'org.apache.zookeeper.server.quorum.QuorumPeerMain',
-      zkCfg,
-    ]);
-    await until('zk serving', () => zkMode(zkPort!), 30_000, zk);
+    await startSingleZk('min', zkPort!);
     const tick = Number(/^tickTime=(\d+)$/m.exec(text)?.[1]);
     const lb = start(
       process.execPath,

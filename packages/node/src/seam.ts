@@ -163,6 +163,22 @@ export interface DataPlaneStats {
   readonly pools: number;
 }
 
+/** Every counter of a data plane at zero (a fresh plane; a worker not heard from yet). */
+export const ZERO_PLANE_STATS: Readonly<DataPlaneStats> = Object.freeze({
+  requests: 0,
+  inFlight: 0,
+  retries: 0,
+  noBackend: 0,
+  rejected: 0,
+  forwarded: 0,
+  held: 0,
+  voidedPermits: 0,
+  upstreamErrors: 0,
+  limitRejections: 0,
+  tunnels: 0,
+  pools: 0,
+});
+
 // ------------------------------------------------------------------ service listeners
 
 /**

@@ -3,7 +3,7 @@
 // fall), its acknowledged seam message and snapshot version, and waiters on its state.
 import type { Worker } from 'node:worker_threads';
 import type { LoadSummary } from '@ringleader/core';
-import type { DataPlaneStats } from '../seam.js';
+import { type DataPlaneStats, ZERO_PLANE_STATS } from '../seam.js';
 import type { MetricsJson } from './metrics.js';
 import type { Stats } from './protocol.js';
 import { nextSlotState, type SlotEvent, type SlotState } from './slot-state.js';
@@ -21,20 +21,7 @@ export const COUNTERS = [
   'tunnels',
 ] as const satisfies readonly (keyof DataPlaneStats)[];
 
-export const ZERO_STATS: Stats = {
-  requests: 0,
-  inFlight: 0,
-  retries: 0,
-  noBackend: 0,
-  rejected: 0,
-  forwarded: 0,
-  held: 0,
-  voidedPermits: 0,
-  upstreamErrors: 0,
-  limitRejections: 0,
-  tunnels: 0,
-  pools: 0,
-};
+export const ZERO_STATS: Stats = { ...ZERO_PLANE_STATS };
 
 /** Counters added; gauges (inFlight, pools) added too, for a sum over live workers. */
 export function addStats(a: Stats, b: Stats): Stats {

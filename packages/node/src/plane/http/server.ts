@@ -32,7 +32,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { errorBody, NODE_ERRORS, type NodeErrorCode } from '../../errors.js';
-import type { LimitReason } from '../../seam.js';
+import { type LimitReason, ZERO_PLANE_STATS } from '../../seam.js';
 import type { DataPlane, DataPlaneOptions, DataPlaneStats } from '../types.js';
 import { Exchange } from './attempt.js';
 import { limitConnectionsPerIp } from './conn-limit.js';
@@ -59,22 +59,12 @@ export function createDataPlane(o: DataPlaneOptions): DataPlane {
     // leader it goes to. A void permit aborts the write (RL_LEASE_LOST → admitted afresh).
     guard: (epoch, hop) => hop || (epoch !== undefined && o.seam.permitValid({ epoch: Number(epoch) })),
   });
-  const stats: DataPlaneStats = {
-    requests: 0,
-    inFlight: 0,
-    retries: 0,
-    noBackend: 0,
-    rejected: 0,
-    forwarded: 0,
-    held: 0,
-    voidedPermits: 0,
-    upstreamErrors: 0,
-    limitRejections: 0,
-    tunnels: 0,
-    get pools() {
-      return pools.size;
-    },
-  };
+  // The counters start at zero; `pools` is read live from the pool map.
+  const stats: DataPlaneStats = Object.defineProperty({ ...ZERO_PLANE_STATS }, 'pools', {
+    get: () => pools.size,
+    enumerable: true,
+  });
+
   const flow = new ProxyFlow(o, metrics, pools, stats);
   const upgrades = new UpgradeHandler(o, metrics, stats, trust);
   let closing = false;
