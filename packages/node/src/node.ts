@@ -233,6 +233,11 @@ export class RingleaderNode implements NodeView {
 
   /** The listener of one service, by protocol; the control room drives it (control/services/). */
   #openServiceListener(input: ServiceListenerInput): ServiceListener {
+    // A forwarding standby relays to the same service port on the leader's service host.
+    const forwardTarget = () => {
+      const host = this.roles.leader?.serviceHost ?? leaderProxyHost(this.roles.leader?.proxyUrl);
+      return host === undefined ? undefined : { host, port: input.definition.listen };
+    };
     switch (input.definition.protocol) {
       case 'http':
         return createHttpServiceListener(input, this.#httpBase);
@@ -241,11 +246,7 @@ export class RingleaderNode implements NodeView {
           ...input,
           service: input.definition,
           nodeId: this.config.nodeId,
-          // A forwarding standby relays to the same service port on the leader's service host.
-          forwardTarget: () => {
-            const host = this.roles.leader?.serviceHost ?? leaderProxyHost(this.roles.leader?.proxyUrl);
-            return host === undefined ? undefined : { host, port: input.definition.listen };
-          },
+          forwardTarget,
           metrics: this.metrics.serviceMetrics(input.name),
           logger: this.log.child({ component: 'tcp', service: input.name }),
           ...(this.#httpBase.accessLog ? { accessLog: this.#httpBase.accessLog } : {}),
@@ -256,10 +257,7 @@ export class RingleaderNode implements NodeView {
           ...input,
           service: input.definition,
           nodeId: this.config.nodeId,
-          forwardTarget: () => {
-            const host = this.roles.leader?.serviceHost ?? leaderProxyHost(this.roles.leader?.proxyUrl);
-            return host === undefined ? undefined : { host, port: input.definition.listen };
-          },
+          forwardTarget,
           metrics: this.metrics.redisMetrics(input.name),
           ...(auth.password !== undefined
             ? {
