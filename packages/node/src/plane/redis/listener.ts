@@ -16,7 +16,7 @@ import {
 } from '@ringleader/core';
 import { monotonicNow, type ServingPermit } from '../../seam.js';
 import { admit, cachedLeaderTarget } from '../admission.js';
-import { bindServer } from '../bind.js';
+import { bindServer, IdleWaiters } from '../bind.js';
 import { connectBackend } from '../tcp/connect.js';
 import { startRelay } from '../tcp/relay.js';
 import { BackendLink } from './link.js';
@@ -47,7 +47,7 @@ export function createRedisListener(o: RedisListenerOptions): RedisListener {
   let server: Server | undefined;
   let tick: NodeJS.Timeout | undefined;
   let seq = 0;
-  const idle = new Set<() => void>();
+  const idle = new IdleWaiters(() => sockets.size === 0);
   const stats: RedisListenerStats = {
     open: 0,
     total: 0,
@@ -103,7 +103,7 @@ export function createRedisListener(o: RedisListenerOptions): RedisListener {
 
   const settle = () => {
     stats.open = sockets.size;
-    if (sockets.size === 0) for (const f of [...idle]) f();
+    idle.settle();
   };
 
   const refuse = (client: Socket, why: string) => {
@@ -222,18 +222,6 @@ export function createRedisListener(o: RedisListenerOptions): RedisListener {
     o.metrics.ring(shares, moved);
   };
 
-  const whenIdle = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (sockets.size === 0) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        idle.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      idle.add(done);
-    });
-
   const stopAccepting = () => {
     server?.close();
     server = undefined;
@@ -260,9 +248,9 @@ export function createRedisListener(o: RedisListenerOptions): RedisListener {
       stopAccepting();
       // Clients of a cache reconnect at will: idle sessions go now, busy ones get the grace.
       for (const s of sessions) if (s.pending === 0) s.close();
-      await whenIdle(graceMs);
+      await idle.wait(graceMs);
       for (const s of sockets) s.destroy();
-      await whenIdle(1_000);
+      await idle.wait(1_000);
       for (const p of pools.values()) for (const l of p.links) l?.close();
       for (const l of retiring) l.close();
       pools.clear();

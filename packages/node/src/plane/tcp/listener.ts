@@ -20,7 +20,7 @@ import {
   type TcpRefusalReason,
 } from '../../seam.js';
 import { admit, cachedLeaderTarget } from '../admission.js';
-import { bindServer } from '../bind.js';
+import { bindServer, IdleWaiters } from '../bind.js';
 import { readProxyHeader } from './accept-proxy.js';
 import { adoptReadBuffer, BackendReader, connectBackend } from './connect.js';
 import { proxyHeaderFor } from './proxy.js';
@@ -70,7 +70,7 @@ export function createTcpListener(o: TcpListenerOptions): TcpListener {
   const relayValid = (p: ServingPermit) => (o.seam.relayValid ?? o.seam.permitValid)(p);
   const sockets = new Set<Socket>();
   const relays = new Set<Conn>();
-  const idle = new Set<() => void>();
+  const idle = new IdleWaiters(() => sockets.size === 0 && relays.size === 0);
   let server: Server | undefined;
   let tick: NodeJS.Timeout | undefined;
   const stats: TcpListenerStats = {
@@ -94,7 +94,7 @@ export function createTcpListener(o: TcpListenerOptions): TcpListener {
   const settle = () => {
     stats.open = sockets.size;
     stats.relaying = relays.size;
-    if (sockets.size === 0 && relays.size === 0) for (const f of [...idle]) f();
+    idle.settle();
   };
 
   const refuse = (client: Socket, clientAddr: string, reason: TcpRefusalReason, started: number) => {
@@ -361,18 +361,6 @@ export function createTcpListener(o: TcpListenerOptions): TcpListener {
     }
   };
 
-  const whenIdle = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (sockets.size === 0 && relays.size === 0) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        idle.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      idle.add(done);
-    });
-
   const stopAccepting = () => {
     server?.close();
     server = undefined;
@@ -407,11 +395,11 @@ export function createTcpListener(o: TcpListenerOptions): TcpListener {
     stopAccepting,
     async close(graceMs) {
       stopAccepting();
-      await whenIdle(graceMs);
+      await idle.wait(graceMs);
       for (const c of relays) c.relay?.kill('shutdown');
       for (const s of sockets) s.destroy();
       // Wait for the 'close' events, so the fds are released when close() resolves.
-      await whenIdle(1_000);
+      await idle.wait(1_000);
       if (tick !== undefined) clearInterval(tick);
       tick = undefined;
     },
