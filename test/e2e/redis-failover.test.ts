@@ -3,6 +3,7 @@
 // The leader is SIGKILLed mid-stream; the client must carry on through the promoted standby
 // within the session timeout + 1 s, and every write it saw acknowledged must still be there.
 import { type LocalCluster, type LocalNode, startLocalCluster, startRedis } from '@ringleader/launcher';
+import { ClusterAdmin } from '@ringleader/zk';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportMetric } from './helpers.js';
@@ -14,7 +15,6 @@ let c: LocalCluster;
 let backends: Started[] = [];
 
 const host = (n: LocalNode) => `127.0.0.${n.index + 1}`;
-const root = () => `/ringleader/${c.cluster}/services`;
 
 beforeAll(async () => {
   backends = await Promise.all([startRedis(), startRedis()]);
@@ -25,21 +25,15 @@ beforeAll(async () => {
     standby: 'forward',
     nodeEnv: (i) => ({ RINGLEADER_SERVICE_HOST: `127.0.0.${i + 1}` }),
   });
-  await c.session.mkdirp(`${root()}/cache/backends`);
-  await c.session.setData(
-    `${root()}/cache`,
-    JSON.stringify({
-      protocol: 'redis',
-      listen: PORT,
-      policy: 'maglev',
-      healthCheck: { intervalMs: 500, timeoutMs: 400, rise: 1, fall: 2 },
-    }),
-  );
+  await c.admin.putService('cache', {
+    protocol: 'redis',
+    listen: PORT,
+    policy: 'maglev',
+    healthCheck: { intervalMs: 500, timeoutMs: 400, rise: 1, fall: 2 },
+  });
+  const cache = new ClusterAdmin({ session: c.session, cluster: c.cluster, service: 'cache' });
   for (const [i, b] of backends.entries())
-    await c.session.create(
-      `${root()}/cache/backends/r${i + 1}`,
-      JSON.stringify({ host: b.host, port: b.port }),
-    );
+    await cache.addBackend(`r${i + 1}`, { host: b.host, port: b.port });
   await c.waitFor(
     async () => {
       for (const n of c.nodes) {

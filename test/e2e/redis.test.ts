@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { type LocalCluster, type LocalNode, startLocalCluster, startRedis } from '@ringleader/launcher';
+import { ClusterAdmin } from '@ringleader/zk';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -17,7 +18,6 @@ const direct = new Map<string, Redis>();
 const clients: Redis[] = [];
 
 const host = (n: LocalNode) => `127.0.0.${n.index + 1}`;
-const root = () => `/ringleader/${c.cluster}/services`;
 
 function client(n: LocalNode): Redis {
   const r = new Redis({
@@ -65,8 +65,11 @@ async function ready(up: number): Promise<void> {
   );
 }
 
+/** The cache service's backends folder, written as an operator's tools write it. */
+const cacheBackends = () => new ClusterAdmin({ session: c.session, cluster: c.cluster, service: 'cache' });
+
 async function putBackend(id: string, s: Started): Promise<void> {
-  await c.session.create(`${root()}/cache/backends/${id}`, JSON.stringify({ host: s.host, port: s.port }));
+  await cacheBackends().addBackend(id, { host: s.host, port: s.port });
 }
 
 /** Which backends hold `key` (asked of each redis-server directly). */
@@ -111,17 +114,13 @@ beforeAll(async () => {
     sessionTimeoutMs: 2000,
     nodeEnv: (i) => ({ RINGLEADER_SERVICE_HOST: `127.0.0.${i + 1}` }),
   });
-  await c.session.mkdirp(`${root()}/cache/backends`);
-  await c.session.setData(
-    `${root()}/cache`,
-    JSON.stringify({
-      protocol: 'redis',
-      listen: PORT,
-      policy: 'consistent-hash',
-      healthCheck: { intervalMs: 300, timeoutMs: 250, rise: 1, fall: 2 },
-      timeouts: { commandMs: 1000 },
-    }),
-  );
+  await c.admin.putService('cache', {
+    protocol: 'redis',
+    listen: PORT,
+    policy: 'consistent-hash',
+    healthCheck: { intervalMs: 300, timeoutMs: 250, rise: 1, fall: 2 },
+    timeouts: { commandMs: 1000 },
+  });
   await Promise.all(servers.map((s, i) => putBackend(`r${i + 1}`, s)));
   await ready(3);
 }, 90_000);
@@ -260,7 +259,7 @@ describe('a redis service routes every key by its owner, alike on every node', (
     await Promise.all(missed.map((k) => b.set(k, k)));
     for (const k of missed.slice(0, 50)) expect(await holders(k, [spare])).toEqual([spare.port]);
     // Removing it again sends its keys back to their previous owners and leaves the rest alone.
-    await c.session.remove(`${root()}/cache/backends/r4`);
+    await cacheBackends().removeBackend('r4');
     await ready(3);
     const again = await a.mget(...keys);
     expect(again.every((v, i) => v === keys[i])).toBe(true);
