@@ -24,8 +24,8 @@ import {
   startRingleaderRedis,
   startTwemproxy,
 } from './redis-peers.mjs';
-import { startRedis } from './tcp-peers.mjs';
-import { cpuSeconds, fmt, hasTaskset, load, parseArgs, pin, spawnPinned, which } from './util.mjs';
+import { redisBenchmark, startRedis } from './tcp-peers.mjs';
+import { cpuSeconds, fmt, hasTaskset, load, parseArgs, pin, which } from './util.mjs';
 
 export const REDIS_TARGETS = { p1: 0.8, p16: 0.5 };
 const WORKLOADS = [
@@ -34,48 +34,6 @@ const WORKLOADS = [
 ];
 const TESTS = ['set', 'get'];
 const KEYSPACE = 100_000;
-
-/** One redis-benchmark run: { rps, p50Ms, p99Ms, ... } from its --csv line; `during` runs mid-run. */
-async function redisBenchmark({ port, test, clients, pipeline, n, cpu, during }) {
-  const args = [
-    '-h',
-    '127.0.0.1',
-    '-p',
-    port,
-    '-c',
-    clients,
-    '-n',
-    n,
-    '-P',
-    pipeline,
-    '-d',
-    3,
-    '-r',
-    KEYSPACE,
-    '-t',
-    test,
-  ];
-  const child = spawnPinned(cpu, 'redis-benchmark', [...args.map(String), '--csv']);
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (c) => {
-    out += c;
-  });
-  child.stderr.setEncoding('utf8').on('data', (c) => {
-    err += c;
-  });
-  const mid = during(child.pid);
-  const how = await child.exited;
-  const line = out.split('\n').find((l) => l.startsWith(`"${test.toUpperCase()}"`));
-  if (how.code !== 0 || !line)
-    throw new Error(
-      `redis-benchmark ${args.join(' ')} gave no result (${JSON.stringify(how)}): ${err || out}`,
-    );
-  const [, rps, avgMs, , p50Ms, p95Ms, p99Ms, maxMs] = line
-    .split(',')
-    .map((x) => Number(x.replaceAll('"', '')));
-  return { rps, avgMs, p50Ms, p95Ms, p99Ms, maxMs, backendConns: await mid };
-}
 
 async function measureOne(k, wl, test, n, ctx) {
   const pids = k.pids();
@@ -93,7 +51,16 @@ async function measureOne(k, wl, test, n, ctx) {
   };
   let r;
   try {
-    r = await redisBenchmark({ ...wl, port: k.port, test, n, cpu: ctx.loadCpu, during });
+    const run = await redisBenchmark({
+      ...wl,
+      port: k.port,
+      test,
+      n,
+      cpu: ctx.loadCpu,
+      keyspace: KEYSPACE,
+      during,
+    });
+    r = { ...run, backendConns: run.during };
   } catch (err) {
     const error = err.message.split('\n').filter(Boolean).slice(0, 2).join(' ');
     console.log(`  ✗ ${wl.key} ${k.label} ${test.toUpperCase()} failed: ${error}${k.log?.() ?? ''}`);

@@ -19,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { markdownTable, median, textTable } from './measure.mjs';
 import {
   RINGLEADER_SERVICE,
+  redisBenchmark,
   setValue,
   startHaproxyTcp,
   startNginxTcp,
@@ -26,17 +27,7 @@ import {
   startRedis,
   startRingleaderTcp,
 } from './tcp-peers.mjs';
-import {
-  cpuSeconds,
-  fmt,
-  hasTaskset,
-  load,
-  parseArgs,
-  pin,
-  runQueueSeconds,
-  spawnPinned,
-  which,
-} from './util.mjs';
+import { cpuSeconds, fmt, hasTaskset, load, parseArgs, pin, runQueueSeconds, which } from './util.mjs';
 
 export const TCP_TARGETS = { rpsVsHaproxy: 0.8, cpuVsHaproxy: 1.5 };
 
@@ -69,44 +60,6 @@ const WORKLOADS = [
 const TESTS = ['set', 'get'];
 
 /** One redis-benchmark run: { rps, avgMs, p50Ms, p95Ms, p99Ms, maxMs } from its --csv line. */
-async function redisBenchmark({ port, test, clients, pipeline, size, n, cpu }) {
-  const args = [
-    '-h',
-    '127.0.0.1',
-    '-p',
-    port,
-    '-c',
-    clients,
-    '-n',
-    n,
-    '-P',
-    pipeline,
-    '-d',
-    size,
-    '-t',
-    test,
-  ];
-  const child = spawnPinned(cpu, 'redis-benchmark', [...args.map(String), '--csv']);
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (c) => {
-    out += c;
-  });
-  child.stderr.setEncoding('utf8').on('data', (c) => {
-    err += c;
-  });
-  const how = await child.exited;
-  const line = out.split('\n').find((l) => l.startsWith(`"${test.toUpperCase()}"`));
-  if (how.code !== 0 || !line)
-    throw new Error(
-      `redis-benchmark ${args.join(' ')} gave no result (${JSON.stringify(how)}): ${err || out}`,
-    );
-  const [, rps, avgMs, , p50Ms, p95Ms, p99Ms, maxMs] = line
-    .split(',')
-    .map((x) => Number(x.replaceAll('"', '')));
-  return { rps, avgMs, p50Ms, p95Ms, p99Ms, maxMs };
-}
-
 /** One timed run of `test` through `k`, with the proxy's and redis's CPU time over it. */
 async function measureOne(k, wl, test, n, ctx) {
   // GET reads the key SET wrote (redis-benchmark's key without -r): give it this workload's size.

@@ -300,3 +300,34 @@ export async function startRingleaderTcp(redisPort, cpu, { timeoutMs = 20_000 } 
     throw err;
   }
 }
+
+/**
+ * One `redis-benchmark` run (--csv): { rps, avgMs, p50Ms, p95Ms, p99Ms, maxMs }, plus what
+ * `during(pid)` resolved to (called once it runs; e.g. a mid-run connection count). `keyspace`
+ * spreads keys (-r) so a key-aware proxy uses every backend.
+ */
+export async function redisBenchmark({ port, test, clients, pipeline, size = 3, n, cpu, keyspace, during }) {
+  const args = ['-h', '127.0.0.1', '-p', port, '-c', clients, '-n', n, '-P', pipeline, '-d', size];
+  if (keyspace !== undefined) args.push('-r', keyspace);
+  args.push('-t', test);
+  const child = spawnPinned(cpu, 'redis-benchmark', [...args.map(String), '--csv']);
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (c) => {
+    out += c;
+  });
+  child.stderr.setEncoding('utf8').on('data', (c) => {
+    err += c;
+  });
+  const mid = during?.(child.pid);
+  const how = await child.exited;
+  const line = out.split('\n').find((l) => l.startsWith(`"${test.toUpperCase()}"`));
+  if (how.code !== 0 || !line)
+    throw new Error(
+      `redis-benchmark ${args.join(' ')} gave no result (${JSON.stringify(how)}): ${err || out}`,
+    );
+  const [, rps, avgMs, , p50Ms, p95Ms, p99Ms, maxMs] = line
+    .split(',')
+    .map((x) => Number(x.replaceAll('"', '')));
+  return { rps, avgMs, p50Ms, p95Ms, p99Ms, maxMs, during: await mid };
+}
