@@ -13,6 +13,7 @@ import { type Logger, silentLogger } from '../logger.js';
 import { ChildrenCache } from '../membership/membership-cache.js';
 import { clusterPaths, joinPath, validateNodeId } from '../paths.js';
 import { NotAuthorisedLog } from '../security/noauth.js';
+import { claimEphemeral, removeOwnEphemeral } from '../session/own-ephemeral.js';
 import type { ZkSession } from '../session/session.js';
 import { decodeHealth, encodeHealth, type PeerHealth, type Verdict } from './health-logic.js';
 
@@ -144,27 +145,10 @@ export class HealthPublisher {
 
   /** Creates the ephemeral znode; false when another session holds it. */
   async #claim(json: string): Promise<boolean> {
-    try {
-      await this.#session.create(this.path, json, 'ephemeral');
-      return true;
-    } catch (err) {
-      if (hasCode(err, 'RL_ZK_NO_NODE')) {
-        await this.#session.mkdirp(this.#folder);
-        await this.#session.create(this.path, json, 'ephemeral');
-        return true;
-      }
-      if (!hasCode(err, 'RL_ZK_NODE_EXISTS')) throw err;
-    }
-    const stat = await this.#session.exists(this.path);
-    if (stat !== null && stat.ephemeralOwner === this.#session.sessionId) {
-      await this.#session.setData(this.path, json); // ours: a create whose reply was lost
-      return true;
-    }
+    const claim = await claimEphemeral(this.#session, this.path, this.#folder, json);
+    if (claim.owned) return true;
     if (this.#state !== 'blocked')
-      this.#log.warn(
-        { path: this.path, owner: stat?.ephemeralOwner },
-        'health znode held by another session',
-      );
+      this.#log.warn({ path: this.path, owner: claim.owner }, 'health znode held by another session');
     this.#state = 'blocked';
     return false;
   }
@@ -178,9 +162,7 @@ export class HealthPublisher {
     this.#session.off('state', this.#onState);
     if (this.#ownedGen !== this.#session.generation) return;
     try {
-      const stat = await this.#session.exists(this.path);
-      if (stat?.ephemeralOwner === this.#session.sessionId)
-        await this.#session.remove(this.path, stat.version);
+      await removeOwnEphemeral(this.#session, this.path);
     } catch (err) {
       this.#log.debug({ err, path: this.path }, 'health znode not removed');
     }

@@ -12,6 +12,7 @@ import { type Logger, silentLogger } from '../logger.js';
 import { ChildrenCache } from '../membership/membership-cache.js';
 import { type ClusterPaths, clusterPaths, validateNodeId } from '../paths.js';
 import { NotAuthorisedLog } from '../security/noauth.js';
+import { claimEphemeral, removeOwnEphemeral } from '../session/own-ephemeral.js';
 import type { ZkSession } from '../session/session.js';
 import { decodeStats, encodeStats, type PeerStats } from './stats-logic.js';
 
@@ -98,25 +99,10 @@ export class StatsPublisher {
 
   /** Creates the ephemeral znode; false when another session holds it. */
   async #claim(json: string): Promise<boolean> {
-    try {
-      await this.#session.create(this.path, json, 'ephemeral');
-      return true;
-    } catch (err) {
-      if (hasCode(err, 'RL_ZK_NO_NODE')) {
-        await this.#session.mkdirp(this.#paths.stats);
-        await this.#session.create(this.path, json, 'ephemeral');
-        return true;
-      }
-      if (!hasCode(err, 'RL_ZK_NODE_EXISTS')) throw err;
-    }
-    const stat = await this.#session.exists(this.path);
-    if (stat !== null && stat.ephemeralOwner === this.#session.sessionId) {
-      await this.#session.setData(this.path, json); // ours: a create whose reply was lost
-      return true;
-    }
-    if (this.#state !== 'blocked') {
-      this.#log.warn({ path: this.path, owner: stat?.ephemeralOwner }, 'stats znode held by another session');
-    }
+    const claim = await claimEphemeral(this.#session, this.path, this.#paths.stats, json);
+    if (claim.owned) return true;
+    if (this.#state !== 'blocked')
+      this.#log.warn({ path: this.path, owner: claim.owner }, 'stats znode held by another session');
     this.#state = 'blocked';
     return false;
   }
@@ -129,9 +115,7 @@ export class StatsPublisher {
     this.#session.off('session', this.#onSession);
     if (this.#ownedGen !== this.#session.generation) return;
     try {
-      const stat = await this.#session.exists(this.path);
-      if (stat?.ephemeralOwner === this.#session.sessionId)
-        await this.#session.remove(this.path, stat.version);
+      await removeOwnEphemeral(this.#session, this.path);
     } catch (err) {
       this.#log.debug({ err, path: this.path }, 'stats znode not removed');
     }
