@@ -1,7 +1,10 @@
 // What the service listeners (tcp/ and redis/) share: binding — a bind error rejects, for the
 // control room to report and retry; once bound, later server errors go to `onError` instead of
-// crashing — and waiting for their last connection to end when they drain.
+// crashing —, admitting a new connection through the gate (holds waited out), and waiting for
+// their last connection to end when they drain.
 import type { Server } from 'node:net';
+import type { GateDecision, Seam } from '../seam.js';
+import { type Admission, admit, type LeaderTarget } from './admission.js';
 
 export function bindServer(
   s: Server,
@@ -44,5 +47,41 @@ export class IdleWaiters {
   /** Called after a connection ends: releases every waiter when none is left. */
   settle(): void {
     if (this.#isIdle()) for (const f of [...this.#waiting]) f();
+  }
+}
+
+/** A connection's admission once no hold is left, with the gate it was decided on. */
+export interface ConnectionAdmission {
+  readonly admission: Exclude<Admission, { kind: 'hold' }>;
+  readonly gate: GateDecision;
+}
+
+/**
+ * Admits one new connection (core of every protocol: plane/admission.ts's `admit`): a `hold` is
+ * waited out on the seam's gate changes and admitted again. Undefined when the client went away
+ * while held.
+ */
+export async function admitConnection(o: {
+  readonly seam: Pick<Seam, 'gate' | 'waitForGateChange'>;
+  readonly nodeId: string;
+  readonly leaderTarget: (url: string) => LeaderTarget | undefined;
+  readonly now: () => number;
+  readonly gone: () => boolean;
+  readonly onHold?: () => void;
+}): Promise<ConnectionAdmission | undefined> {
+  let holdUntil: number | undefined;
+  for (;;) {
+    const gate = o.seam.gate();
+    const a = admit(
+      { canWait: o.seam.waitForGateChange !== undefined, holdUntil, now: o.now() },
+      gate,
+      o.nodeId,
+      o.leaderTarget,
+    );
+    if (a.kind !== 'hold') return { admission: a, gate };
+    holdUntil = a.until;
+    o.onHold?.();
+    await o.seam.waitForGateChange?.(a.until - o.now());
+    if (o.gone()) return undefined;
   }
 }

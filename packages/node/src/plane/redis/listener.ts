@@ -15,8 +15,8 @@ import {
   type ServiceDefinition,
 } from '@ringleader/core';
 import { monotonicNow, type ServingPermit } from '../../seam.js';
-import { admit, cachedLeaderTarget } from '../admission.js';
-import { bindServer, IdleWaiters } from '../bind.js';
+import { cachedLeaderTarget } from '../admission.js';
+import { admitConnection, bindServer, IdleWaiters } from '../bind.js';
 import { connectBackend } from '../tcp/connect.js';
 import { startRelay } from '../tcp/relay.js';
 import { BackendLink } from './link.js';
@@ -137,35 +137,29 @@ export function createRedisListener(o: RedisListenerOptions): RedisListener {
   };
 
   const admitAndRoute = async (client: Socket) => {
-    let holdUntil: number | undefined;
-    for (;;) {
-      const gate = o.seam.gate();
-      const a = admit(
-        { canWait: o.seam.waitForGateChange !== undefined, holdUntil, now: now() },
-        gate,
-        o.nodeId,
-        leaderTarget,
-      );
-      switch (a.kind) {
-        case 'hold':
-          holdUntil = a.until;
-          await o.seam.waitForGateChange?.(a.until - now());
-          if (client.destroyed) return;
-          continue;
-        case 'refuse':
-        case 'not-leader':
-          return refuse(
-            client,
-            `${o.nodeId} is not serving (a standby; the leader serves service ${service.name})`,
-          );
-        case 'forward': {
-          const target = gate.kind === 'forward' ? o.forwardTarget(gate) : undefined;
-          if (target === undefined) return refuse(client, `${o.nodeId} is a standby and knows no leader`);
-          return forward(client, target);
-        }
-        case 'serve':
-          return serve(client, a.permit);
+    const decided = await admitConnection({
+      seam: o.seam,
+      nodeId: o.nodeId,
+      leaderTarget,
+      now,
+      gone: () => client.destroyed,
+    });
+    if (decided === undefined) return;
+    const { admission: a, gate } = decided;
+    switch (a.kind) {
+      case 'refuse':
+      case 'not-leader':
+        return refuse(
+          client,
+          `${o.nodeId} is not serving (a standby; the leader serves service ${service.name})`,
+        );
+      case 'forward': {
+        const target = gate.kind === 'forward' ? o.forwardTarget(gate) : undefined;
+        if (target === undefined) return refuse(client, `${o.nodeId} is a standby and knows no leader`);
+        return forward(client, target);
       }
+      case 'serve':
+        return serve(client, a.permit);
     }
   };
 

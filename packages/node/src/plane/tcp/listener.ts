@@ -19,8 +19,8 @@ import {
   type TcpCloseCause,
   type TcpRefusalReason,
 } from '../../seam.js';
-import { admit, cachedLeaderTarget } from '../admission.js';
-import { bindServer, IdleWaiters } from '../bind.js';
+import { cachedLeaderTarget } from '../admission.js';
+import { admitConnection, bindServer, IdleWaiters } from '../bind.js';
 import { readProxyHeader } from './accept-proxy.js';
 import { adoptReadBuffer, BackendReader, connectBackend } from './connect.js';
 import { proxyHeaderFor } from './proxy.js';
@@ -278,33 +278,27 @@ export function createTcpListener(o: TcpListenerOptions): TcpListener {
 
   const admitAndRoute = async (client: Socket, ip: string, port: number, started: number) => {
     const clientAddr = `${ip}:${port}`;
-    let holdUntil: number | undefined;
-    for (;;) {
-      const gate = o.seam.gate();
-      const a = admit(
-        { canWait: o.seam.waitForGateChange !== undefined, holdUntil, now: now() },
-        gate,
-        o.nodeId,
-        leaderTarget,
-      );
-      switch (a.kind) {
-        case 'hold':
-          holdUntil = a.until;
-          stats.held++;
-          await o.seam.waitForGateChange?.(a.until - now());
-          if (client.destroyed) return refuse(client, clientAddr, 'client_gone', started);
-          continue;
-        case 'refuse':
-        case 'not-leader':
-          return refuse(client, clientAddr, 'not_leader', started);
-        case 'forward': {
-          const target = gate.kind === 'forward' ? o.forwardTarget(gate) : undefined;
-          if (target === undefined) return refuse(client, clientAddr, 'forward_failed', started);
-          return forward(client, clientAddr, target, started);
-        }
-        case 'serve':
-          return serve(client, ip, port, clientAddr, a.permit, started);
+    const decided = await admitConnection({
+      seam: o.seam,
+      nodeId: o.nodeId,
+      leaderTarget,
+      now,
+      gone: () => client.destroyed,
+      onHold: () => stats.held++,
+    });
+    if (decided === undefined) return refuse(client, clientAddr, 'client_gone', started);
+    const { admission: a, gate } = decided;
+    switch (a.kind) {
+      case 'refuse':
+      case 'not-leader':
+        return refuse(client, clientAddr, 'not_leader', started);
+      case 'forward': {
+        const target = gate.kind === 'forward' ? o.forwardTarget(gate) : undefined;
+        if (target === undefined) return refuse(client, clientAddr, 'forward_failed', started);
+        return forward(client, clientAddr, target, started);
       }
+      case 'serve':
+        return serve(client, ip, port, clientAddr, a.permit, started);
     }
   };
 
