@@ -247,14 +247,28 @@ export class HealthTable implements HealthView {
   sync(ids: Iterable<string>): void {
     const keep = new Set(ids);
     for (const id of keep) this.get(id);
-    for (const id of this.byId.keys()) {
-      if (!keep.has(id)) {
-        this.ver++;
-        this.byId.delete(id);
-        this.ejectedIds.delete(id);
-        this.pending = this.pending.filter((e) => e.id !== id);
-      }
+    const gone: string[] = [];
+    for (const id of this.byId.keys()) if (!keep.has(id)) gone.push(id);
+    this.remove(gone);
+  }
+
+  /** A new member, starting 'unknown' (a known one keeps its state). O(1). */
+  add(id: string): void {
+    this.get(id);
+  }
+
+  /** Forgets members, with their pending events. O(removed + pending). */
+  remove(ids: readonly string[]): void {
+    let dropped = false;
+    for (const id of ids) {
+      if (!this.byId.delete(id)) continue;
+      this.ejectedIds.delete(id);
+      dropped = true;
     }
+    if (!dropped) return;
+    this.ver++;
+    const gone = new Set(ids);
+    if (this.pending.some((e) => gone.has(e.id))) this.pending = this.pending.filter((e) => !gone.has(e.id));
   }
 
   has(id: string): boolean {

@@ -79,7 +79,7 @@ export class RoutingState {
       const diff = diffBackends(before, this.#snapshot.backends);
       for (const b of diff.removed) this.#opts.metrics.forget(b.id);
       if (diff.added.length > 0 || diff.removed.length > 0 || diff.changed.length > 0)
-        this.#opts.checker.setBackends(this.#snapshot.backends);
+        this.#opts.checker.applyChanges(diff);
     }
   }
 

@@ -16,7 +16,14 @@
 //
 // Shared checking (shared.ts): `setActive` says which backends this node checks itself; the
 // others take the state its peers concluded (`adopt`). Undefined (the default) checks all.
-import type { Backend, CheckState, HealthCheckConfig, HealthEvent, HealthTable } from '@ringleader/core';
+import type {
+  Backend,
+  BackendDiff,
+  CheckState,
+  HealthCheckConfig,
+  HealthEvent,
+  HealthTable,
+} from '@ringleader/core';
 import type { Logger } from 'pino';
 import { monotonicNow } from '../../seam.js';
 import type { NodeMetrics } from '../metrics.js';
@@ -87,7 +94,7 @@ export class HealthChecker {
   readonly #transitionListeners = new Set<(e: HealthEvent) => void>();
   readonly #checkListeners = new Set<(id: string, r: ProbeResult) => void>();
   readonly #verdictListeners = new Set<() => void>();
-  readonly #backendListeners = new Set<() => void>();
+  readonly #backendListeners = new Set<(added: readonly string[]) => void>();
   #active: ((id: string) => boolean) | undefined;
   #phase = 0;
   #inFlight = 0;
@@ -137,8 +144,11 @@ export class HealthChecker {
     return () => this.#verdictListeners.delete(fn);
   }
 
-  /** Called after each `setBackends` (shared checking merges peers' states for new ones). */
-  onBackends(fn: () => void): () => void {
+  /**
+   * Called after each membership change that added or removed backends, with the ids that got a
+   * new entry (shared checking merges peers' states for those).
+   */
+  onBackends(fn: (added: readonly string[]) => void): () => void {
     this.#backendListeners.add(fn);
     return () => this.#backendListeners.delete(fn);
   }
@@ -174,33 +184,71 @@ export class HealthChecker {
   }
 
   /**
-   * Follows a membership change: starts checks for new backends, stops them for removed ones
-   * (or ones that moved to another host:port), and syncs the table's member set.
+   * Follows a membership change given as the whole list: starts checks for new backends, stops
+   * them for removed ones (or ones that moved to another host:port), and syncs the table's
+   * member set. O(pool); `applyChanges` does the same in O(change).
    */
   setBackends(backends: readonly Pick<Backend, 'id' | 'host' | 'port'>[]): void {
     const next = new Map(backends.map((b) => [b.id, b]));
-    for (const [id, e] of this.#entries) {
-      const b = next.get(id);
-      if (b === undefined || b.host !== e.target.host || b.port !== e.target.port) {
-        this.#stopEntry(e);
-        this.#entries.delete(id);
-        if (b === undefined) this.#metrics?.forget(id);
-        this.#reasons.delete(id);
-        this.#lastFailure.delete(id);
-      }
+    const removed: string[] = [];
+    for (const [id, e] of this.#entries)
+      if (!next.has(id)) removed.push(id);
+      else this.#noteMove(e, next.get(id)!);
+    this.#apply(removed, backends);
+  }
+
+  /**
+   * Follows a membership change given as the diff of two id-sorted lists (RoutingState has it):
+   * the same effect as `setBackends(next)`, in O(added + removed + changed). At 10 000 backends
+   * the full walk was a third of a one-backend change's cost on a node.
+   */
+  applyChanges(diff: Pick<BackendDiff, 'added' | 'removed' | 'changed'>): void {
+    const removed: string[] = [];
+    for (const b of diff.removed) if (this.#entries.has(b.id)) removed.push(b.id);
+    const present: Pick<Backend, 'id' | 'host' | 'port'>[] = [...diff.added];
+    for (const [, b] of diff.changed) {
+      const e = this.#entries.get(b.id);
+      if (e !== undefined) this.#noteMove(e, b);
+      present.push(b);
     }
-    this.#table.sync(next.keys());
+    this.#apply(removed, present);
+  }
+
+  /** A backend now at another host:port: its checks stop, and `#apply` starts new ones. */
+  #noteMove(e: Entry, b: Pick<Backend, 'host' | 'port'>): void {
+    if (b.host === e.target.host && b.port === e.target.port) return;
+    this.#stopEntry(e);
+    this.#entries.delete(e.target.id);
+    this.#reasons.delete(e.target.id);
+    this.#lastFailure.delete(e.target.id);
+  }
+
+  /** Forgets `removed`; checks every backend of `present` that has no entry yet. */
+  #apply(removed: readonly string[], present: readonly Pick<Backend, 'id' | 'host' | 'port'>[]): void {
+    for (const id of removed) {
+      const e = this.#entries.get(id);
+      if (e !== undefined) this.#stopEntry(e);
+      this.#entries.delete(id);
+      this.#metrics?.forget(id);
+      this.#reasons.delete(id);
+      this.#lastFailure.delete(id);
+    }
+    this.#table.remove(removed);
     const fresh: Entry[] = [];
-    for (const b of backends) {
+    const added: string[] = [];
+    for (const b of present) {
       if (this.#entries.has(b.id)) continue;
+      this.#table.add(b.id);
       const e = new Entry({ id: b.id, host: b.host, port: b.port });
       e.active = this.#active?.(b.id) ?? true;
       this.#entries.set(b.id, e);
+      added.push(b.id);
       this.#metrics?.backend(b.id).healthy.set(this.#table.isUp(b.id) ? 1 : 0);
       if (e.active) fresh.push(e);
     }
     if (this.#started) this.#enqueueFirst(fresh);
-    for (const fn of this.#backendListeners) this.#safely(fn);
+    if (removed.length === 0 && added.length === 0) return;
+    for (const fn of this.#backendListeners) this.#safely(() => fn(added));
   }
 
   /**

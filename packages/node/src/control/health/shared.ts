@@ -93,7 +93,7 @@ export class SharedHealth {
   start(): this {
     this.#offs.push(
       this.#o.checker.onVerdictChange(() => this.#publisher.publishSoon()),
-      this.#o.checker.onBackends(() => this.#merge()),
+      this.#o.checker.onBackends((added) => this.#merge(added)),
     );
     this.#o.session.on('state', this.#onSessionState);
     this.#publisher.start();
@@ -134,12 +134,15 @@ export class SharedHealth {
       );
   }
 
-  /** Adopts the peers' merged verdicts for every backend this node does not check. O(n · N). */
-  #merge(): void {
+  /**
+   * Adopts the peers' merged verdicts for the backends this node does not check: all of them
+   * (O(n · N)) on a new view, only the new ones after a membership change.
+   */
+  #merge(ids: Iterable<string> = this.#o.checker.backendIds): void {
     if (this.#state !== 'sharing') return;
     const peers = [...this.#view.peers.values()];
     const checker = this.#o.checker;
-    for (const id of checker.backendIds) {
+    for (const id of ids) {
       if (checker.isActive(id)) continue;
       const m = mergeVerdicts(id, peers);
       if (m !== undefined) checker.adopt(id, m.state, `peers: ${m.up} up, ${m.down} down`);

@@ -78,7 +78,10 @@ type RequestWithCallback = (opts: RequestOptions, cb: RequestCallback) => void;
 export class UpstreamPools {
   readonly #settings: PoolSettings;
   readonly #pools = new Map<string, Pool>();
-  #wanted: ReadonlySet<string> = new Set();
+  /** Origins the routing snapshot names, with the number of its backends at each. */
+  readonly #refs = new Map<string, number>();
+  /** Origins wanted outside the snapshot (`want`: the leader's, while forwarding). */
+  readonly #extra = new Set<string>();
   /** Each pool composed with the write-time guard (when there is one). */
   readonly #guarded = new WeakMap<Pool, Dispatcher>();
   /** Pools closing gracefully, with the promise of their close. */
@@ -133,16 +136,40 @@ export class UpstreamPools {
   /** A pool for an origin with none: kept when wanted, else one-shot (retired after use). */
   #open(origin: string): Pool {
     const pool = this.#create(origin);
-    if (this.#wanted.has(origin) && !this.#closed) this.#pools.set(origin, pool);
+    if (this.#wanted(origin) && !this.#closed) this.#pools.set(origin, pool);
     return pool;
   }
 
   /** Keeps (and lazily opens) pools for `origins`; gracefully closes all others. */
   retain(origins: Iterable<string>): void {
-    this.#wanted = new Set(origins);
+    this.#refs.clear();
+    this.#extra.clear();
+    for (const o of origins) this.#refs.set(o, (this.#refs.get(o) ?? 0) + 1);
     for (const [origin, pool] of this.#pools) {
-      if (!this.#wanted.has(origin)) {
+      if (!this.#wanted(origin)) {
         this.#pools.delete(origin);
+        this.#retire(pool);
+      }
+    }
+  }
+
+  /**
+   * The same as `retain` for a membership change given as its difference: `added` and `removed`
+   * name one origin per backend (a backend that moved appears in both), so an origin shared by
+   * several backends stays wanted while any of them remains. O(change), not O(pool).
+   */
+  update(added: readonly string[], removed: readonly string[]): void {
+    for (const o of added) this.#refs.set(o, (this.#refs.get(o) ?? 0) + 1);
+    for (const o of removed) {
+      const n = (this.#refs.get(o) ?? 0) - 1;
+      if (n > 0) {
+        this.#refs.set(o, n);
+        continue;
+      }
+      this.#refs.delete(o);
+      const pool = this.#pools.get(o);
+      if (pool !== undefined && !this.#wanted(o)) {
+        this.#pools.delete(o);
         this.#retire(pool);
       }
     }
@@ -150,8 +177,11 @@ export class UpstreamPools {
 
   /** Adds one origin to the wanted set (the leader's proxy URL while forwarding). */
   want(origin: string): void {
-    if (this.#wanted.has(origin)) return;
-    this.#wanted = new Set([...this.#wanted, origin]);
+    this.#extra.add(origin);
+  }
+
+  #wanted(origin: string): boolean {
+    return this.#refs.has(origin) || this.#extra.has(origin);
   }
 
   /** Graceful close of every pool: in-flight requests finish first. */
