@@ -193,6 +193,8 @@ export class PeerHealthWatcher {
   /** Decoded payloads by member, with the mzxid they were decoded from. */
   readonly #decoded = new Map<string, { mzxid: bigint; value: PeerHealth | undefined }>();
   #view: SharedHealthView = { members: [], peers: new Map() };
+  /** A view was handed to the listener (the first is, whatever it holds). */
+  #told = false;
 
   constructor(opts: PeerHealthWatcherOptions) {
     this.#log = (opts.logger ?? silentLogger).child({ component: 'peer-health' });
@@ -216,7 +218,12 @@ export class PeerHealthWatcher {
           }
           if (d.value !== undefined) peers.set(name, d.value);
         }
-        this.#view = { members: [...view.children.keys()], peers };
+        const members = [...view.children.keys()];
+        // Only this node's own payload moved (its every publication comes back here): the
+        // listener's merge walks every backend, so it is not told of a view it already has.
+        if (this.#told && sameView(this.#view, members, peers)) return;
+        this.#told = true;
+        this.#view = { members, peers };
         try {
           opts.onView(this.#view);
         } catch (err) {
@@ -238,4 +245,15 @@ export class PeerHealthWatcher {
   close(): void {
     this.#cache.close();
   }
+}
+
+function sameView(
+  prev: SharedHealthView,
+  members: readonly string[],
+  peers: ReadonlyMap<string, PeerHealth>,
+): boolean {
+  if (prev.members.length !== members.length || prev.peers.size !== peers.size) return false;
+  for (let i = 0; i < members.length; i++) if (prev.members[i] !== members[i]) return false;
+  for (const [name, p] of peers) if (prev.peers.get(name) !== p) return false;
+  return true;
 }

@@ -83,8 +83,17 @@ export class ChildrenCache {
   #gen = -1;
   #parent: { readonly pzxid: bigint } | 'missing' | undefined;
   readonly #children = new Map<string, ChildEntry>();
-  /** Names the last children list held (each has, or is getting, a data watch). */
-  #listed = new Set<string>();
+  /**
+   * Names the last children list held (each has, or is getting, a data watch), with the number
+   * of the list that last named them. Marking names with the list's number finds the new ones in
+   * one lookup each, and the removed ones (unmarked) only when the counts say there are some:
+   * a Set of every name per list cost 5–10 ms at 10 000 children, per change (fresh strings,
+   * hashed and compared whole), against ~1 ms for this.
+   */
+  readonly #listed = new Map<string, number>();
+  #listNo = 0;
+  /** After refresh or a missing folder: the next list must also sweep the entries it no longer names. */
+  #sweep = true;
   /** Children the server refused to read (not transient), by name → error code. */
   readonly #unreadable = new Map<string, { code: string; message: string }>();
   #synced = false;
@@ -154,7 +163,8 @@ export class ChildrenCache {
    */
   refresh(): void {
     if (this.#state !== 'running') return;
-    this.#listed = new Set(); // every child is "new": re-read with a fresh watch
+    this.#listed.clear(); // every child is "new": re-read with a fresh watch
+    this.#sweep = true;
     this.#retryChildren = false;
     this.#retryData.clear();
     this.#readChildren();
@@ -205,20 +215,7 @@ export class ChildrenCache {
         ({ children, stat }) => {
           if (this.#state !== 'running') return;
           this.#parent = { pzxid: stat.pzxid };
-          const next = new Set(children);
-          for (const name of this.#children.keys())
-            if (!next.has(name)) {
-              this.#children.delete(name);
-              this.#changed?.add(name);
-            }
-          for (const name of this.#unreadable.keys())
-            if (!next.has(name)) {
-              this.#unreadable.delete(name);
-              this.#changed?.add(name);
-            }
-          for (const name of this.#retryData) if (!next.has(name)) this.#retryData.delete(name);
-          for (const name of next) if (!this.#listed.has(name)) this.#readData(name);
-          this.#listed = next;
+          this.#list(children);
           this.#succeeded();
         },
         (err: unknown) => {
@@ -230,6 +227,39 @@ export class ChildrenCache {
       .finally(() => c.readEnded());
   }
 
+  /** Follows a children list: reads the new names, forgets the ones it no longer holds. */
+  #list(children: readonly string[]): void {
+    const no = ++this.#listNo;
+    const listed = this.#listed;
+    const fresh: string[] = [];
+    for (const name of children) {
+      if (!listed.has(name)) fresh.push(name);
+      listed.set(name, no);
+    }
+    const gone = (name: string) => listed.get(name) !== no;
+    if (listed.size > children.length) {
+      for (const [name, n] of listed)
+        if (n !== no) {
+          listed.delete(name);
+          this.#forget(name);
+        }
+    }
+    if (this.#sweep) {
+      this.#sweep = false;
+      for (const name of this.#children.keys()) if (gone(name)) this.#forget(name);
+      for (const name of this.#unreadable.keys()) if (gone(name)) this.#forget(name);
+      for (const name of this.#retryData) if (gone(name)) this.#retryData.delete(name);
+    }
+    for (const name of fresh) this.#readData(name);
+  }
+
+  /** A child the server no longer lists. */
+  #forget(name: string): void {
+    if (this.#children.delete(name)) this.#changed?.add(name);
+    if (this.#unreadable.delete(name)) this.#changed?.add(name);
+    this.#retryData.delete(name);
+  }
+
   /** A connected server said the folder does not exist: no children; wait for it. */
   #folderMissing(): void {
     if (this.#parent !== 'missing') this.#log.warn({ path: this.#path }, 'folder is missing: no children');
@@ -237,7 +267,8 @@ export class ChildrenCache {
     this.#changed = undefined;
     this.#children.clear();
     this.#unreadable.clear();
-    this.#listed = new Set();
+    this.#listed.clear();
+    this.#sweep = true;
     this.#retryData.clear();
     this.#coalescer.markDirty();
     const c = this.#coalescer;
@@ -280,6 +311,9 @@ export class ChildrenCache {
       .then(
         ({ data, stat }) => {
           if (this.#state !== 'running') return;
+          // Unlisted meanwhile (a list without it, or a refresh that lists again): the next list
+          // decides; an entry kept here would outlive its removal.
+          if (!this.#listed.has(name)) return this.#succeeded();
           if (this.#unreadable.delete(name)) this.#changed?.add(name);
           const old = this.#children.get(name);
           if (
