@@ -59,7 +59,9 @@ class RingPolicy implements ConsistentHashPolicy {
   private readonly ring: Ring;
   private readonly vnodes: number;
   private readonly points: Uint32Array;
+  /** Owner slot of each point; the member is bySlot[slot] (ring.ts). */
   private readonly owners: Uint32Array;
+  private readonly bySlot: readonly (Backend | undefined)[];
   private readonly ctx: PolicyContext;
   private readonly source: HashSource;
   private readonly loadFactor: number | undefined;
@@ -84,15 +86,17 @@ class RingPolicy implements ConsistentHashPolicy {
     }
     this.members = hashMembers(backends);
     // The previous snapshot's ring, when it has the same vnodes, is updated instead of rebuilt
-    // (ring-update.ts: the same bytes, without hashing unchanged members' points).
+    // (ring-update.ts: the same points and owners as a build, without hashing unchanged
+    // members' points or rewriting their owner entries). Everything else here is O(n).
     const ring =
       prev instanceof RingPolicy && prev.vnodes === opts.vnodes
-        ? updateRing(prev.ring, prev.members, this.members, opts.vnodes)
+        ? updateRing(prev.ring, this.members, opts.vnodes)
         : buildRing(this.members, opts.vnodes);
     this.vnodes = opts.vnodes;
     this.ring = ring;
     this.points = ring.points;
     this.owners = ring.owners;
+    this.bySlot = ring.bySlot;
     this.pointCount = ring.points.length;
     this.ctx = ctx;
     this.source = opts.source;
@@ -100,7 +104,7 @@ class RingPolicy implements ConsistentHashPolicy {
     let active = 0;
     for (const m of this.members) if (m.state === 'active') active += m.weight;
     this.activeWeight = active;
-    this.stamps = new VisitStamps(this.members.length);
+    this.stamps = new VisitStamps(ring.bySlot.length);
   }
 
   pick(req: RequestFacts, exclude?: ReadonlySet<string>): Backend | undefined {
@@ -111,15 +115,23 @@ class RingPolicy implements ConsistentHashPolicy {
     if (this.pointCount === 0) return undefined;
     const start = ringIndex(this.ring, hash);
     if (this.loadFactor !== undefined) return this.walkBounded(start, this.loadFactor, exclude);
-    const first = this.members[this.owners[start]!]!;
+    const first = this.bySlot[this.owners[start]!]!;
     return isEligible(first, this.ctx, exclude)
       ? first
-      : firstEligibleOwner(this.owners, start, this.members, this.stamps, this.ctx, exclude);
+      : firstEligibleOwner(
+          this.owners,
+          start,
+          this.bySlot,
+          this.members.length,
+          this.stamps,
+          this.ctx,
+          exclude,
+        );
   }
 
   owner(hash: number): Backend | undefined {
     if (this.pointCount === 0) return undefined;
-    return this.members[this.owners[ringIndex(this.ring, hash)]!];
+    return this.bySlot[this.owners[ringIndex(this.ring, hash)]!];
   }
 
   ringPoints(max = 512): RingPoint[] {
@@ -127,7 +139,7 @@ class RingPolicy implements ConsistentHashPolicy {
     if (max < 1) return out;
     const step = Math.max(1, Math.ceil(this.pointCount / max));
     for (let i = 0; i < this.pointCount; i += step) {
-      out.push({ point: this.points[i]!, backendId: this.members[this.owners[i]!]!.id });
+      out.push({ point: this.points[i]!, backendId: this.bySlot[this.owners[i]!]!.id });
     }
     return out;
   }
@@ -143,7 +155,7 @@ class RingPolicy implements ConsistentHashPolicy {
     c: number,
     exclude: ReadonlySet<string> | undefined,
   ): Backend | undefined {
-    const { owners, members, stamps, ctx } = this;
+    const { owners, bySlot, members, stamps, ctx } = this;
     const load = ctx.load;
     const len = owners.length;
     const base = c * (this.totalInFlight() + 1);
@@ -155,7 +167,7 @@ class RingPolicy implements ConsistentHashPolicy {
     for (let j = 0, i = start; j < len; j++, i = i + 1 === len ? 0 : i + 1) {
       const o = owners[i]!;
       if (!stamps.visit(o)) continue;
-      const b = members[o]!;
+      const b = bySlot[o]!;
       if (isEligible(b, ctx, exclude)) {
         const next = load.inFlight(b.id) + 1;
         if (next <= Math.ceil((base * b.weight) / this.activeWeight)) return b;

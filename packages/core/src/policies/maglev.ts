@@ -59,7 +59,15 @@ class MaglevTablePolicy implements MaglevPolicy {
     const first = this.members[this.table[slot]!]!;
     return isEligible(first, this.ctx, exclude)
       ? first
-      : firstEligibleOwner(this.table, slot, this.members, this.stamps, this.ctx, exclude);
+      : firstEligibleOwner(
+          this.table,
+          slot,
+          this.members,
+          this.members.length,
+          this.stamps,
+          this.ctx,
+          exclude,
+        );
   }
 
   owner(hash: number): Backend | undefined {

@@ -101,14 +101,18 @@ export class VisitStamps {
 }
 
 /**
- * From `start` onwards (wrapping) over a slot → member table such as the ring or the maglev
- * table: the first eligible member, each distinct member tried once. Only the fallback
- * after an ineligible first owner walks, so the common pick never comes here.
+ * From `start` onwards (wrapping) over an owner table such as the ring's or the maglev
+ * table: the first eligible member, each distinct member tried once. `byOwner` maps an
+ * owner entry to its member (the ring's slots, the maglev table's member indexes);
+ * `distinctCount` is how many distinct members the table names, so the walk stops once
+ * all were tried. Only the fallback after an ineligible first owner walks, so the common
+ * pick never comes here.
  */
 export function firstEligibleOwner(
   owners: Uint32Array,
   start: number,
-  members: readonly Backend[],
+  byOwner: readonly (Backend | undefined)[],
+  distinctCount: number,
   stamps: VisitStamps,
   ctx: PolicyContext,
   exclude: ReadonlySet<string> | undefined,
@@ -119,9 +123,9 @@ export function firstEligibleOwner(
   for (let j = 0, i = start; j < len; j++, i = i + 1 === len ? 0 : i + 1) {
     const o = owners[i]!;
     if (!stamps.visit(o)) continue;
-    const b = members[o]!;
+    const b = byOwner[o]!;
     if (isEligible(b, ctx, exclude)) return b;
-    if (++distinct === members.length) break;
+    if (++distinct === distinctCount) break;
   }
   return undefined;
 }

@@ -71,7 +71,9 @@ describe('pointCounts', () => {
 });
 
 describe('ringIndex', () => {
-  const small = ringFrom(Uint32Array.from([10, 20, 20, 30, 0x80000000, 0xfffffff0]), new Uint32Array(6));
+  const small = ringFrom(Uint32Array.from([10, 20, 20, 30, 0x80000000, 0xfffffff0]), new Uint32Array(6), [
+    backend('a'),
+  ]);
   it.each([
     [0, 0],
     [10, 0],

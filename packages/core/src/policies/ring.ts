@@ -1,8 +1,16 @@
 // The consistent-hash ring (Karger et al. 1997, "ketama" layout): each member
 // owns vnodes × weight points, point i of a member at xxh32(`${id}#${i}`). Points
 // depend only on ids and weights, and ties are broken by id, so any two nodes
-// with the same membership build byte-identical rings whatever order the
-// updates arrived in.
+// with the same membership hold the same ring whatever order the updates arrived
+// in: byte-identical points and bucket index, and the same member at every point.
+//
+// Owners are slots, not member indexes: owners[i] names bySlot[owners[i]]. A fresh
+// build numbers the slots in id order; an update (ring-update.ts) keeps every kept
+// member's slot, so adding or removing one backend never renumbers the other
+// members' points (with member indexes, every later member's index shifted and
+// every owner entry was rewritten, a pass over all P points per change). So two
+// nodes may number the slots differently; only the member behind each point, and
+// so every pick, is the same.
 //
 // Build: O(P) for P points (one xxh32 each, then a radix sort). Lookup: a
 // bucket index on the hash's top bits, then a binary search over ~16 points of
@@ -20,14 +28,14 @@ import type { Backend } from '../types.js';
  */
 export const MAX_RING_POINTS = 1 << 20;
 
-/** Most members a ring holds (owner indexes stay far inside a Uint32Array). */
+/** Most members a ring holds (owner slots stay far inside a Uint32Array). */
 const MAX_MEMBERS = 1 << 24;
 const encoder = new TextEncoder();
 
 export interface Ring {
   /** Ring positions, ascending. */
   readonly points: Uint32Array;
-  /** owners[i] is the member index (into the id-sorted member list) owning points[i]. */
+  /** owners[i] is the slot of the member owning points[i]: that member is bySlot[owners[i]]. */
   readonly owners: Uint32Array;
   /**
    * Search index: buckets[b] is the first point >= b << shift, for the top
@@ -35,6 +43,15 @@ export interface Ring {
    */
   readonly buckets: Uint32Array;
   readonly shift: number;
+  /** The member list the ring was built over (weight > 0, sorted by id). */
+  readonly members: readonly Backend[];
+  /** slotOf[m] is the slot of members[m]. */
+  readonly slotOf: Uint32Array;
+  /**
+   * bySlot[s] is the member holding slot s, undefined for a free slot (a removed member's,
+   * not yet reused). A fresh build's slots are the member indexes; no owner names a free slot.
+   */
+  readonly bySlot: readonly (Backend | undefined)[];
 }
 
 /** Aim for this many points per bucket: the final binary search touches ~2 cache lines. */
@@ -79,7 +96,7 @@ export function buildRing(members: readonly Backend[], vnodes: number, maxPoints
   // Generated in owner (= id) order; the stable sort keeps that order among
   // equal points, which is the id tie-break.
   const sorted = radixSortPairs(points, owners);
-  return ringFrom(sorted.points, sorted.owners);
+  return ringFrom(sorted.points, sorted.owners, members);
 }
 
 /** The errors buildRing and updateRing raise for input they cannot honour. */
@@ -95,13 +112,29 @@ export function checkRingInput(members: readonly Backend[], vnodes: number): voi
 }
 
 /**
- * Adds the bucket index to sorted points. A plain binary search over 160k
- * points cost ~200 ns here (mispredicted branches, cache misses over 640 KB);
- * jumping to the bucket of the hash's top bits first cost ~20–40 ns. O(P + 2^bits).
+ * The ring of a full build: sorted points, their owners as member indexes (slot = member
+ * index), and the bucket index. O(P + 2^bits + n).
  */
-export function ringFrom(points: Uint32Array, owners: Uint32Array): Ring {
-  const wanted = Math.ceil(Math.log2(Math.max(2, points.length / POINTS_PER_BUCKET)));
-  const bits = Math.min(MAX_BUCKET_BITS, Math.max(1, wanted));
+export function ringFrom(points: Uint32Array, owners: Uint32Array, members: readonly Backend[]): Ring {
+  const slotOf = new Uint32Array(members.length);
+  for (let m = 0; m < slotOf.length; m++) slotOf[m] = m;
+  const { buckets, shift } = bucketIndex(points);
+  return { points, owners, buckets, shift, members, slotOf, bySlot: members };
+}
+
+/** Bits of the bucket index for a ring of `pointCount` points: ~POINTS_PER_BUCKET points a bucket. */
+export function bucketBits(pointCount: number): number {
+  const wanted = Math.ceil(Math.log2(Math.max(2, pointCount / POINTS_PER_BUCKET)));
+  return Math.min(MAX_BUCKET_BITS, Math.max(1, wanted));
+}
+
+/**
+ * The bucket index of sorted points. A plain binary search over 160k points cost ~200 ns
+ * here (mispredicted branches, cache misses over 640 KB); jumping to the bucket of the
+ * hash's top bits first cost ~20–40 ns. O(P + 2^bits).
+ */
+export function bucketIndex(points: Uint32Array): { buckets: Uint32Array; shift: number } {
+  const bits = bucketBits(points.length);
   const shift = 32 - bits;
   const count = 1 << bits;
   const buckets = new Uint32Array(count + 1);
@@ -112,7 +145,7 @@ export function ringFrom(points: Uint32Array, owners: Uint32Array): Ring {
     buckets[b] = p;
   }
   buckets[count] = points.length;
-  return { points, owners, buckets, shift };
+  return { buckets, shift };
 }
 
 /**
