@@ -53,7 +53,12 @@ describe('ServicesWatcher', () => {
     await writer.mkdirp(`${root}/pg/backends`);
     await writer.create(`${root}/pg/backends/db-1`, JSON.stringify({ host: '10.0.0.7', port: 5432 }));
     await writer.create(`${root}/pg/backends/bad`, '{"host":');
-    let v = await until(w, (x) => x.get('pg')?.membership?.backends.length === 1, 'pg with db-1');
+    // Both children are read before the check: db-1 alone may be in force for a flush first.
+    let v = await until(
+      w,
+      (x) => x.get('pg')?.membership?.backends.length === 1 && x.get('pg')?.membership?.rejected.length === 1,
+      'pg with db-1 and bad rejected',
+    );
     const pg = v.get('pg');
     expect(pg?.definition?.listen).toBe(5433);
     expect(pg?.membership?.backends[0]?.id).toBe('db-1');
