@@ -166,19 +166,12 @@ export function updateRing(
  * prev lacks one.
  */
 function removedPositions(prev: Ring, gp: Uint32Array, go: Uint32Array): Uint32Array | undefined {
-  const { points: op, owners: oo, buckets: ob, shift } = prev;
+  const { points: op, owners: oo } = prev;
   const del = new Uint32Array(gp.length);
   let last = 0; // first prev index still free to match
   for (let r = 0; r < gp.length; r++) {
     const p = gp[r]!;
-    const b = p >>> shift;
-    let lo = Math.max(ob[b]!, last);
-    let hi = Math.max(ob[b + 1]!, lo);
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (op[mid]! < p) lo = mid + 1;
-      else hi = mid;
-    }
+    let lo = firstAtOrAbove(prev, p, last);
     const owner = go[r]!;
     while (lo < op.length && op[lo] === p && oo[lo] !== owner) lo++;
     if (lo === op.length || op[lo] !== p) return undefined;
@@ -201,31 +194,43 @@ function insertPositions(
   fo: Uint32Array,
   bySlot: readonly (Backend | undefined)[],
 ): Uint32Array | undefined {
-  const { points: op, owners: oo, buckets: ob, shift, bySlot: prevBySlot } = prev;
+  const { points: op, owners: oo, bySlot: prevBySlot } = prev;
   const ins = new Uint32Array(fp.length);
   let last = 0;
   for (let f = 0; f < fp.length; f++) {
     const p = fp[f]!;
-    const b = p >>> shift;
-    let lo = Math.max(ob[b]!, last);
-    let hi = Math.max(ob[b + 1]!, lo);
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const q = op[mid]!;
-      let earlier = q < p;
-      if (q === p) {
-        const m = prevBySlot[oo[mid]!];
-        const id = bySlot[fo[f]!]?.id;
-        if (m === undefined || id === undefined) return undefined;
-        earlier = m.id < id;
+    let lo = firstAtOrAbove(prev, p, last);
+    // Equal points (xxh32 ties: a handful per million) are in id order: step past smaller ids.
+    if (lo < op.length && op[lo] === p) {
+      const id = bySlot[fo[f]!]?.id;
+      if (id === undefined) return undefined;
+      for (; lo < op.length && op[lo] === p; lo++) {
+        const m = prevBySlot[oo[lo]!];
+        if (m === undefined) return undefined;
+        if (!(m.id < id)) break;
       }
-      if (earlier) lo = mid + 1;
-      else hi = mid;
     }
     ins[f] = lo;
     last = lo;
   }
   return ins;
+}
+
+/**
+ * The first index at or after `from` whose point is >= p: ringIndex's search (the bucket of
+ * p's top bits, then a binary search inside it), bounded below by `from`.
+ */
+function firstAtOrAbove(prev: Ring, p: number, from: number): number {
+  const { points: op, buckets: ob, shift } = prev;
+  const b = p >>> shift;
+  let lo = Math.max(ob[b]!, from);
+  let hi = Math.max(ob[b + 1]!, lo);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (op[mid]! < p) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
