@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENV_KEYS } from '@ringleader/node';
+import { ENV_KEYS, nodeOptionsWithDefaults } from '@ringleader/node';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -141,6 +141,8 @@ describe('docker-compose.yml', () => {
         /ARG NODE_IMAGE=node:24-bookworm-slim/,
       );
       expect(lines.some((l) => /^USER (?!root)/.test(l))).toBe(true);
+      // The same V8 defaults as every other way of starting a node (runtime-flags.ts).
+      expect(lines).toContain(`ENV NODE_OPTIONS=${nodeOptionsWithDefaults(undefined)}`);
       expect(lines.join('\n')).toMatch(
         /^HEALTHCHECK [^\n]*\\\n\s+CMD \[[^\]]*healthcheck\.mjs", "\/healthz"\]/m,
       );

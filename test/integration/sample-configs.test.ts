@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CLI_BIN, fourLetter, freePorts, sleep } from '@ringleader/launcher';
+import { nodeOptionsWithDefaults } from '@ringleader/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -287,6 +288,8 @@ describe('every shipped sample config starts as its comments say', () => {
     for (const m of unit.matchAll(/^Environment=([A-Z_]+)=(.*)$/gm))
       env[m[1]!] = m[2]!.replaceAll('%i', 'lb-1');
     expect(env.RINGLEADER_NODE_ID).toBe('lb-1');
+    // The same V8 defaults as every other way of starting a node (runtime-flags.ts).
+    expect(env.NODE_OPTIONS).toBe(nodeOptionsWithDefaults(undefined));
     Object.assign(env, {
       RINGLEADER_ZK: `127.0.0.1:${zkPort}`,
       RINGLEADER_PROXY_LISTEN: `127.0.0.1:${proxy}`,

@@ -19,7 +19,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StatusDocument } from '@ringleader/node';
+import { nodeOptionsWithDefaults, type StatusDocument } from '@ringleader/node';
 import { ClusterAdmin, ZkSession, zkSecurity } from '@ringleader/zk';
 import { freePorts, sleep } from './net.js';
 import type { ZkEnsemble } from './types.js';
@@ -369,7 +369,9 @@ class NodeProcess implements LocalNode {
 
   /** Spawns the process and waits until its admin port answers /healthz. */
   async start(timeoutMs = 20_000): Promise<void> {
-    this.#proc.spawn([CLI_BIN, 'node', 'start'], childEnv(this.#env));
+    const env = childEnv(this.#env);
+    env.NODE_OPTIONS = nodeOptionsWithDefaults(env.NODE_OPTIONS);
+    this.#proc.spawn([CLI_BIN, 'node', 'start'], env);
     await poll(
       async () => {
         if (!this.#proc.running) {

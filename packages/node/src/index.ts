@@ -37,6 +37,7 @@ export {
 export { errorBody, NODE_ERRORS, type NodeErrorCode, nodeError } from './errors.js';
 export { type NodeAddresses, RINGLEADER_VERSION, RingleaderNode, type StartOptions } from './node.js';
 export { createDataPlane } from './plane/http/server.js';
+export { NODE_V8_DEFAULTS, nodeOptionsWithDefaults } from './runtime-flags.js';
 export { forwardedFor, parseTrustedProxies, type TrustedProxies } from './plane/http/trust.js';
 export {
   createTcpListener,
