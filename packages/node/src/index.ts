@@ -37,7 +37,6 @@ export {
 export { errorBody, NODE_ERRORS, type NodeErrorCode, nodeError } from './errors.js';
 export { type NodeAddresses, RINGLEADER_VERSION, RingleaderNode, type StartOptions } from './node.js';
 export { createDataPlane } from './plane/http/server.js';
-export { NODE_V8_DEFAULTS, nodeOptionsWithDefaults } from './runtime-flags.js';
 export { forwardedFor, parseTrustedProxies, type TrustedProxies } from './plane/http/trust.js';
 export {
   createTcpListener,
@@ -53,6 +52,7 @@ export type {
   DataPlaneTimeouts,
 } from './plane/types.js';
 export { type RunOptions, runNode } from './process.js';
+export { NODE_V8_DEFAULTS, nodeOptionsWithDefaults } from './runtime-flags.js';
 export type {
   GateDecision,
   LoadFeed,
