@@ -141,6 +141,10 @@ describe('docker-compose.yml', () => {
         /ARG NODE_IMAGE=node:24-bookworm-slim/,
       );
       expect(lines.some((l) => /^USER (?!root)/.test(l))).toBe(true);
+      // Every patch pnpm applies at install is in the image before the install runs.
+      const install = lines.findIndex((l) => /^RUN pnpm install/.test(l));
+      expect(install).toBeGreaterThan(0);
+      expect(lines.slice(0, install)).toContain('COPY patches/ patches/');
       // The same V8 defaults as every other way of starting a node (runtime-flags.ts).
       expect(lines).toContain(`ENV NODE_OPTIONS=${nodeOptionsWithDefaults(undefined)}`);
       expect(lines.join('\n')).toMatch(
