@@ -13,6 +13,8 @@ class FakeSession extends EventEmitter {
   maxOutstanding = 0;
   reads = 0;
   mzxid = 7n;
+  /** A payload per path instead of the default text. */
+  payload: ((path: string) => Buffer) | undefined;
   childWatcher: (() => void) | undefined;
   readonly #pending: Array<() => void> = [];
   readonly names: string[];
@@ -34,7 +36,7 @@ class FakeSession extends EventEmitter {
     return new Promise((resolve) => {
       this.#pending.push(() => {
         this.outstanding--;
-        resolve({ data: Buffer.from(`${path}@${mzxid}`), stat: { mzxid } });
+        resolve({ data: this.payload?.(path) ?? Buffer.from(`${path}@${mzxid}`), stat: { mzxid } });
       });
     });
   }
@@ -72,6 +74,30 @@ describe('ChildrenCache read pipeline', () => {
     // The first view waited for every read, queued ones included: never half the members.
     expect(flushes.length).toBeGreaterThan(0);
     expect(flushes.every((size) => size === 1000)).toBe(true);
+    cache.close();
+  });
+
+  it('handsOnEveryPayloadByteForByteIncludingBytesThatAreNotUtf8', async () => {
+    const s = new FakeSession(['bin', 'text']);
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const text = Buffer.from('{"host":"db-1.example","note":"café ✓"}');
+    s.payload = (path) => (path.endsWith('/bin') ? all : text);
+    let view: Parameters<ConstructorParameters<typeof ChildrenCache>[0]['onFlush']>[0] | undefined;
+    const cache = new ChildrenCache({
+      session: s as unknown as ZkSession,
+      path: '/f',
+      coalesceMs: 0,
+      maxWaitMs: 0,
+      onFlush: (v) => {
+        view = v;
+      },
+    });
+    cache.start();
+    await setImmediate();
+    while ((await s.answerAll()) > 0);
+    await setTimeout(10);
+    expect(view?.children.get('bin')?.data.equals(all)).toBe(true);
+    expect(view?.children.get('text')?.data.equals(text)).toBe(true);
     cache.close();
   });
 
