@@ -15,8 +15,8 @@ describe('nodeOptionsWithDefaults', () => {
 
   it('leavesAFlagTheOperatorSetAlone', () => {
     expect(nodeOptionsWithDefaults('--max-semi-space-size=32')).toBe('--max-semi-space-size=32');
-    expect(nodeOptionsWithDefaults('--cpu-prof --max-semi-space-size 16')).toBe(
-      '--cpu-prof --max-semi-space-size 16',
+    expect(nodeOptionsWithDefaults('--cpu-prof --max-semi-space-size=16')).toBe(
+      '--cpu-prof --max-semi-space-size=16',
     );
   });
 

@@ -167,6 +167,7 @@ class Series implements BackendMetrics {
   transition(to: HealthStateLabel): void {
     if (this.transitions === undefined) this.transitions = [0, 0, 0, 0];
     const i = HEALTH_STATES.indexOf(to);
+    if (i < 0) return; // not a core HealthState (the type rules it out)
     this.transitions[i] = (this.transitions[i] as number) + 1;
   }
 }

@@ -83,6 +83,8 @@ export class HealthPublisher {
   #timer: NodeJS.Timeout | undefined;
   #busy = false;
   #dirty = false;
+  /** An unpaced write (new session) was asked for while one was in flight. */
+  #urgent = false;
   /** Writes done (tests and the benchmark count them). */
   writes = 0;
   readonly #onSession = (): void => this.#soon(0, false);
@@ -128,6 +130,7 @@ export class HealthPublisher {
     if (this.#state === 'closed' || this.#state === 'idle') return;
     if (this.#busy) {
       this.#dirty = true;
+      if (!paced) this.#urgent = true; // a new session's claim must not wait for the pacing
       return;
     }
     if (this.#timer !== undefined) {
@@ -146,6 +149,7 @@ export class HealthPublisher {
     if (this.#state === 'closed' || this.#session.state !== 'connected') return;
     this.#busy = true;
     this.#dirty = false;
+    this.#urgent = false;
     const gen = this.#session.generation;
     let retry = false;
     try {
@@ -166,7 +170,8 @@ export class HealthPublisher {
     } finally {
       this.#busy = false;
     }
-    if (this.#dirty) this.publishSoon();
+    if (this.#urgent) this.#soon(0, false);
+    else if (this.#dirty) this.publishSoon();
     else if (retry) this.#soon(this.#retryMs, false);
   }
 

@@ -40,14 +40,15 @@ import type { ChildEntry, ChildrenView } from './membership-snapshot.js';
  * demand (a payload is decoded once per change).
  */
 class CachedChild implements ChildEntry {
-  readonly #bytes: string;
+  /** The payload's bytes, one character each. */
+  readonly bytes: string;
   readonly mzxid: bigint;
-  constructor(data: Buffer, mzxid: bigint) {
-    this.#bytes = data.toString('latin1');
+  constructor(bytes: string, mzxid: bigint) {
+    this.bytes = bytes;
     this.mzxid = mzxid;
   }
   get data(): Buffer {
-    return Buffer.from(this.#bytes, 'latin1');
+    return Buffer.from(this.bytes, 'latin1');
   }
 }
 
@@ -101,7 +102,7 @@ export class ChildrenCache {
   #state: CacheState = 'idle';
   #gen = -1;
   #parent: { readonly pzxid: bigint } | 'missing' | undefined;
-  readonly #children = new Map<string, ChildEntry>();
+  readonly #children = new Map<string, CachedChild>();
   /**
    * Names the last children list held (each has, or is getting, a data watch), with the number
    * of the list that last named them. Marking names with the list's number finds the new ones in
@@ -335,12 +336,13 @@ export class ChildrenCache {
           if (!this.#listed.has(name)) return this.#succeeded();
           if (this.#unreadable.delete(name)) this.#changed?.add(name);
           const old = this.#children.get(name);
+          const bytes = data.toString('latin1');
           if (
             old === undefined ||
             stat.mzxid > old.mzxid ||
-            (stat.mzxid === old.mzxid && !data.equals(old.data))
+            (stat.mzxid === old.mzxid && bytes !== old.bytes)
           ) {
-            this.#children.set(name, new CachedChild(data, stat.mzxid));
+            this.#children.set(name, new CachedChild(bytes, stat.mzxid));
             this.#changed?.add(name);
           }
           this.#succeeded();
