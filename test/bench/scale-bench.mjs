@@ -1,10 +1,11 @@
 // Scale benchmark (issue 16): membership of 1k / 5k / 10k backends.
 //   nodes:      one ZooKeeper server, three active-active node processes (consistent hashing,
 //               active checks effectively off: intervalMs 1 h): initial sync after a node
-//               (re)start (its own log's swap line, then /status checked), one added backend in force on all three (p50/p99
-//               over --changes, from the nodes' own 'routing snapshot swapped in' log lines,
-//               nobody polling; then again as seen by polling /status), RSS per node over
-//               an empty node, and the nodes' CPU per change from /proc.
+//               (re)start (its own log's swap line, then /status checked), one added
+//               backend in force on all three (p50/p99 over --changes, from the nodes' own
+//               'routing snapshot swapped in' log lines, nobody polling; then again as seen
+//               by polling /status), RSS per node over an empty node, and the nodes' CPU per
+//               change from /proc.
 //   simulation: a real 3-server ensemble and --sim-nodes in-process MembershipWatchers (the
 //               real @ringleader/zk code, each with its own session): one change seen by all
 //               (p50/p99), then a burst of --burst creates, with the servers' `mntr`
@@ -13,7 +14,7 @@
 
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { fourLetter, startLocalCluster, startZooKeeper } from '@ringleader/launcher';
-import { ClusterAdmin, MembershipWatcher, ZkSession } from '@ringleader/zk';
+import { ClusterAdmin, idLowerBound, MembershipWatcher, ZkSession } from '@ringleader/zk';
 import { cpuSeconds, fmt, load, sleep, summarize } from './util.mjs';
 
 export const SCALE_TARGETS = { syncMs: 3000, changeP99Ms: 100, rssKbPerBackend: 5, simP99Ms: 250 };
@@ -309,18 +310,7 @@ export async function runScaleSimulation({ simNodes, simBackends, changes, burst
     );
     // Backends come sorted by id: a binary search, so the harness does not add an O(n) scan per
     // watcher per snapshot (measured: ~2 ms each at 10 000, a third of a change's cost).
-    const has = (id) => (s) => {
-      let lo = 0;
-      let hi = s.backends.length - 1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >>> 1;
-        const m = s.backends[mid].id;
-        if (m === id) return true;
-        if (m < id) lo = mid + 1;
-        else hi = mid - 1;
-      }
-      return false;
-    };
+    const has = (id) => (s) => s.backends[idLowerBound(s.backends, id)]?.id === id;
     const samples = [];
     for (let i = 0; i < changes; i++) {
       const id = `sim-${i}`;

@@ -20,6 +20,7 @@ export * from './errors.js';
 export * from './health/health.js';
 export * from './logger.js';
 export * from './membership/membership.js';
+export { lowerBound as idLowerBound } from './membership/membership-assemble.js';
 export { type CacheState, ChildrenCache, type ChildrenCacheOptions } from './membership/membership-cache.js';
 export {
   Coalescer,

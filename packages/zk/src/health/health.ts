@@ -5,8 +5,9 @@
 //   their size (`bytesPerSecond`): the payload lists every backend the node checks (~120 KB
 //   at 10 000), and a trickle of verdict changes (first checks, a flapping backend) would
 //   otherwise write it and make every peer decode it up to 20 times a second (measured: 14
-//   writes/s at 10 000 backends). Small payloads are not held back by it. The znode also says "this node
-//   takes part in shared checking", so the children of `health/` are the live checker set.
+//   writes/s at 10 000 backends). Small payloads are not held back by it. The znode also
+//   says "this node takes part in shared checking", so the children of `health/` are the
+//   live checker set.
 //   A znode of that id held by another session is never overwritten; it is tried again every
 //   `retryMs`.
 // - PeerHealthWatcher watches `health/` children and data (a ChildrenCache: the same re-arm /
@@ -55,8 +56,6 @@ export interface HealthPublisherOptions {
    */
   readonly bytesPerSecond?: number;
   readonly wallClock?: () => number;
-  /** Monotonic ms for the pacing (default performance.now). */
-  readonly clock?: () => number;
   readonly logger?: Logger;
 }
 
@@ -72,7 +71,6 @@ export class HealthPublisher {
   readonly #retryMs: number;
   readonly #bytesPerMs: number;
   readonly #wall: () => number;
-  readonly #clock: () => number;
   /** Monotonic time before which the next write waits (the pacing). */
   #notBefore = 0;
   readonly #log: Logger;
@@ -102,7 +100,6 @@ export class HealthPublisher {
     this.#retryMs = opts.retryMs ?? 2000;
     this.#bytesPerMs = (opts.bytesPerSecond ?? 100 * 1024) / 1000;
     this.#wall = opts.wallClock ?? Date.now;
-    this.#clock = opts.clock ?? (() => performance.now());
     this.#log = (opts.logger ?? silentLogger).child({ component: 'health-publisher' });
     this.#noauth = new NotAuthorisedLog(this.#log);
   }
@@ -137,7 +134,7 @@ export class HealthPublisher {
       if (paced) return;
       clearTimeout(this.#timer); // a claim for a new session goes now, not after the pacing
     }
-    const wait = paced ? Math.max(delayMs, this.#notBefore - this.#clock()) : delayMs;
+    const wait = paced ? Math.max(delayMs, this.#notBefore - performance.now()) : delayMs;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       void this.#publish();
@@ -154,7 +151,7 @@ export class HealthPublisher {
     let retry = false;
     try {
       const json = encodeHealth(this.#nodeId, this.#wall(), this.#verdicts);
-      this.#notBefore = this.#clock() + json.length / this.#bytesPerMs;
+      this.#notBefore = performance.now() + json.length / this.#bytesPerMs;
       if (this.#ownedGen !== gen) {
         if (!(await this.#claim(json))) retry = true;
         else this.#ownedGen = gen;

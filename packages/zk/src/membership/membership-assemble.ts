@@ -27,7 +27,7 @@ export type AssemblerState = 'empty' | 'built';
 type Decode = (id: string, path: string, entry: ChildEntry) => DecodedBackend;
 
 /** Index of the first element whose id is >= id (the id-sorted arrays of a snapshot). */
-function lowerBound(xs: readonly { readonly id: string }[], id: string): number {
+export function lowerBound(xs: readonly { readonly id: string }[], id: string): number {
   let lo = 0;
   let hi = xs.length;
   while (lo < hi) {
